@@ -1,0 +1,313 @@
+"""Sample-quality metrics on the features of a small reference classifier.
+
+Inception-based FID (Heusel et al., 2017) and KID (Binkowski et al., 2018)
+need pretrained ImageNet weights, which this course never downloads, and
+Inception features mean little for 16x16 digits anyway. We use the same
+formulas on the penultimate features of :class:`genaug.nn.ConvClassifier`
+trained once on the digits training split. Numbers are comparable within this
+course (same classifier, same sample sizes), not with published FIDs.
+
+* :func:`frechet_distance`: ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^{1/2}),
+  the Frechet (2-Wasserstein) distance between Gaussians fitted to two feature sets.
+* :func:`kernel_inception_distance`: unbiased MMD^2 with the cubic polynomial
+  kernel k(a, b) = (a.b / d + 1)^3, averaged over random subsets.
+* :func:`reference_classifier`: the classifier (trained once, cached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from genaug.cache import load_or_train
+from genaug.nn import ClassifierConfig, ConvClassifier
+from genaug.train import fit
+
+
+def _as_float64(name: str, features: torch.Tensor | np.ndarray) -> torch.Tensor:
+    tensor = torch.as_tensor(features).detach().to("cpu", torch.float64)
+    if tensor.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D (N, D) array of features, got shape {tuple(tensor.shape)}"
+        )
+    if len(tensor) < 2:
+        raise ValueError(
+            f"{name} needs at least 2 samples to estimate a covariance, got {len(tensor)}"
+        )
+    if not torch.isfinite(tensor).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return tensor
+
+
+def frechet_distance(
+    features_a: torch.Tensor | np.ndarray, features_b: torch.Tensor | np.ndarray
+) -> float:
+    """Frechet distance between Gaussians fitted to two sets of features.
+
+    d^2 = ||mu_a - mu_b||^2 + Tr(S_a) + Tr(S_b) - 2 Tr((S_a S_b)^{1/2}).
+    The trace of the matrix square root is computed stably as the sum of the
+    square roots of the eigenvalues of S_a^{1/2} S_b S_a^{1/2}, a symmetric
+    positive semi-definite matrix with the same eigenvalues as S_a S_b.
+
+    Args:
+        features_a: (N_a, D) features.
+        features_b: (N_b, D) features, same D.
+
+    Returns:
+        The squared Frechet distance d^2 >= 0 (the quantity FID reports).
+    """
+    a = _as_float64("features_a", features_a)
+    b = _as_float64("features_b", features_b)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    mean_a, mean_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)  # (D, D), unbiased
+    eigvals_a, eigvecs_a = torch.linalg.eigh(cov_a)
+    sqrt_a = eigvecs_a @ torch.diag(eigvals_a.clamp(min=0).sqrt()) @ eigvecs_a.T
+    middle = sqrt_a @ cov_b @ sqrt_a
+    trace_sqrt = torch.linalg.eigvalsh((middle + middle.T) / 2).clamp(min=0).sqrt().sum()
+    value = (mean_a - mean_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * trace_sqrt
+    return max(float(value), 0.0)
+
+
+def kernel_inception_distance(
+    features_a: torch.Tensor | np.ndarray,
+    features_b: torch.Tensor | np.ndarray,
+    *,
+    subset_size: int = 100,
+    num_subsets: int = 50,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Kernel (Inception) distance: unbiased MMD^2 with a cubic polynomial kernel.
+
+    For each of ``num_subsets`` random subsets of size m from each set,
+    MMD^2 = mean_{i != j} k(a_i, a_j) + mean_{i != j} k(b_i, b_j) - 2 mean_{i, j} k(a_i, b_j),
+    with k(x, y) = (x.y / D + 1)^3.
+
+    Args:
+        features_a: (N_a, D) features.
+        features_b: (N_b, D) features.
+        subset_size: m, at most min(N_a, N_b).
+        num_subsets: number of random subsets averaged.
+        seed: seed of the subset draws.
+
+    Returns:
+        (mean, standard deviation) of MMD^2 over the subsets; the mean is
+        unbiased, so it can be slightly negative for identical distributions.
+    """
+    a = _as_float64("features_a", features_a)
+    b = _as_float64("features_b", features_b)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    m = subset_size
+    if not isinstance(m, int) or not 2 <= m <= min(len(a), len(b)):
+        raise ValueError(f"subset_size must be an int in [2, {min(len(a), len(b))}], got {m!r}")
+    if not isinstance(num_subsets, int) or num_subsets < 1:
+        raise ValueError(f"num_subsets must be a positive int, got {num_subsets!r}")
+    dim = a.shape[1]
+    generator = torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(num_subsets):
+        x = a[torch.randperm(len(a), generator=generator)[:m]]
+        y = b[torch.randperm(len(b), generator=generator)[:m]]
+        k_xx = (x @ x.T / dim + 1) ** 3
+        k_yy = (y @ y.T / dim + 1) ** 3
+        k_xy = (x @ y.T / dim + 1) ** 3
+        off_diagonal = m * (m - 1)
+        mmd = (
+            (k_xx.sum() - k_xx.diagonal().sum()) / off_diagonal
+            + (k_yy.sum() - k_yy.diagonal().sum()) / off_diagonal
+            - 2 * k_xy.mean()
+        )
+        values.append(float(mmd))
+    array = np.asarray(values)
+    return float(array.mean()), float(array.std())
+
+
+@dataclass
+class ReferenceConfig:
+    """How the reference digits classifier is trained (fixed across profiles)."""
+
+    image_size: int = 16  # digits resolution, 16 or 32
+    width: int = 16  # channels of the classifier's first stage
+    feature_dim: int = 64  # size of the features the distances are computed on
+    steps: int = 300  # optimiser steps (about 5 s on 2 CPU cores)
+    batch_size: int = 64  # images per step
+    lr: float = 2e-3  # Adam learning rate
+    max_shift: int = 1  # random translation augmentation, pixels
+    seed: int = 0  # initialisation and batch order
+
+
+class ReferenceClassifier:
+    """A trained :class:`ConvClassifier` for digits, used to score generated images.
+
+    Attributes:
+        model: the classifier (eval mode, CPU).
+        test_accuracy: its accuracy on the digits test split.
+    """
+
+    def __init__(self, model: ConvClassifier, test_accuracy: float) -> None:
+        self.model = model.eval()
+        self.test_accuracy = test_accuracy
+
+    def _prepare(self, images: torch.Tensor) -> torch.Tensor:
+        size = self.model.config.image_size
+        if (
+            not isinstance(images, torch.Tensor)
+            or images.ndim != 4
+            or images.shape[1:]
+            != (
+                1,
+                size,
+                size,
+            )
+        ):
+            shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+            raise ValueError(f"images must be a (N, 1, {size}, {size}) tensor, got {shape}")
+        if images.min() < -0.05 or images.max() > 1.05:
+            raise ValueError(
+                f"images must be in [0, 1], got values in [{float(images.min()):.2f}, "
+                f"{float(images.max()):.2f}]; generator outputs in [-1, 1] need (x + 1) / 2"
+            )
+        return images.detach().float().cpu().clamp(0, 1)
+
+    @torch.no_grad()
+    def features(self, images: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
+        """Penultimate features.
+
+        Args:
+            images: (N, 1, H, W) images in [0, 1].
+            batch_size: images per forward pass.
+
+        Returns:
+            (N, feature_dim) float32 features.
+        """
+        images = self._prepare(images)
+        return torch.cat([self.model.features(chunk) for chunk in images.split(batch_size)])
+
+    @torch.no_grad()
+    def probabilities(self, images: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
+        """Class probabilities.
+
+        Args:
+            images: (N, 1, H, W) images in [0, 1].
+            batch_size: images per forward pass.
+
+        Returns:
+            (N, 10) probabilities.
+        """
+        images = self._prepare(images)
+        return torch.cat([self.model(chunk).softmax(1) for chunk in images.split(batch_size)])
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        """Predicted labels.
+
+        Args:
+            images: (N, 1, H, W) images in [0, 1].
+
+        Returns:
+            (N,) int64 labels.
+        """
+        return self.probabilities(images).argmax(1)
+
+    def frechet_distance(self, images_a: torch.Tensor, images_b: torch.Tensor) -> float:
+        """Frechet distance between two image sets on this classifier's features.
+
+        Args:
+            images_a: (N_a, 1, H, W) images in [0, 1].
+            images_b: (N_b, 1, H, W) images in [0, 1].
+
+        Returns:
+            The squared Frechet distance (see :func:`frechet_distance`).
+        """
+        return frechet_distance(self.features(images_a), self.features(images_b))
+
+
+def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Translate each image by an integer offset in [-max_shift, max_shift], zero-filled.
+
+    Args:
+        images: (B, C, H, W).
+        max_shift: largest shift in pixels (>= 0).
+        generator: source of the random offsets.
+
+    Returns:
+        (B, C, H, W) shifted images.
+    """
+    if max_shift == 0:
+        return images
+    batch, _, height, width = images.shape
+    padded = F.pad(images, [max_shift] * 4)
+    offsets = torch.randint(0, 2 * max_shift + 1, (batch, 2), generator=generator)
+    return torch.stack(
+        [
+            padded[i, :, dy : dy + height, dx : dx + width]
+            for i, (dy, dx) in enumerate(offsets.tolist())
+        ]
+    )
+
+
+def reference_classifier(
+    config: ReferenceConfig | None = None, *, progress: bool = False
+) -> ReferenceClassifier:
+    """The reference digits classifier: trained on the first call, then loaded from the cache.
+
+    Args:
+        config: training settings (default :class:`ReferenceConfig`).
+        progress: show a progress bar while training.
+
+    Returns:
+        A :class:`ReferenceClassifier` with its measured test accuracy.
+    """
+    from genaug.data import digits  # local import: data is heavier to import
+
+    config = config or ReferenceConfig()
+    model = ConvClassifier(
+        ClassifierConfig(
+            image_size=config.image_size, width=config.width, feature_dim=config.feature_dim
+        )
+    )
+    train_set = digits("train", size=config.image_size)
+    test_set = digits("test", size=config.image_size)
+
+    def train(module: ConvClassifier, checkpoint) -> dict:
+        generator = torch.Generator().manual_seed(config.seed)
+        torch.manual_seed(config.seed)
+        for layer in module.modules():  # deterministic re-initialisation
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+        optimizer = torch.optim.Adam(module.parameters(), lr=config.lr)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
+
+        def step(_: int) -> dict[str, float]:
+            index = torch.randint(0, len(train_set), (config.batch_size,), generator=generator)
+            images = random_shift(train_set.images[index], config.max_shift, generator)
+            loss = F.cross_entropy(module(images), train_set.labels[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            return {"loss": loss.item()}
+
+        history = fit(
+            step,
+            num_steps=config.steps,
+            modules={"classifier": module},
+            optimizers={"adam": optimizer},
+            generator=generator,
+            checkpoint=checkpoint,
+            progress=progress,
+            description="reference classifier",
+        )
+        module.eval()
+        with torch.no_grad():
+            accuracy = (module(test_set.images).argmax(1) == test_set.labels).float().mean()
+        return {"loss": history["loss"], "test_accuracy": float(accuracy), **asdict(config)}
+
+    result = load_or_train(
+        f"reference-classifier-digits{config.image_size}", config, model, train, profile="all"
+    )
+    return ReferenceClassifier(result.model, float(result.history["test_accuracy"]))

@@ -1,0 +1,188 @@
+"""A plain training loop: progress bar, EMA of weights, periodic checkpoints, resume.
+
+The lesson writes the *step* (sample a batch, compute the losses, update the
+optimizers) because that is the idea being taught; :func:`fit` only repeats it
+and does the bookkeeping every lesson needs:
+
+* a progress bar showing the latest losses (``progress=True``),
+* an exponential moving average of the weights (:class:`EMA`),
+* a checkpoint every ``checkpoint_every`` steps, written atomically and read
+  with ``torch.load(weights_only=True)``; if the checkpoint file exists when
+  :func:`fit` starts, training resumes from it, so interrupting a lesson loses
+  at most ``checkpoint_every`` steps.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from genaug.cache import atomic_write
+
+StepFn = Callable[[int], Mapping[str, float]]
+
+
+class EMA:
+    """Exponential moving average of a module's weights (Polyak averaging).
+
+    ``shadow <- decay * shadow + (1 - decay) * weights`` after every step;
+    buffers (e.g. BatchNorm running statistics) are copied as they are.
+    Sample from ``ema.module``: averaged weights give smoother, better samples
+    for GANs and diffusion models.
+
+    Args:
+        model: the module being trained.
+        decay: the averaging factor in [0, 1); 0.999 averages over about 1,000 steps.
+    """
+
+    def __init__(self, model: nn.Module, *, decay: float = 0.999) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"decay must be in [0, 1), got {decay}")
+        self.decay = decay
+        self.module = copy.deepcopy(model).eval()
+        for parameter in self.module.parameters():
+            parameter.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        """Move the shadow weights towards ``model``'s current weights.
+
+        Args:
+            model: the module being trained (same architecture as the shadow).
+        """
+        for shadow, current in zip(self.module.parameters(), model.parameters(), strict=True):
+            shadow.lerp_(current.detach(), 1.0 - self.decay)
+        for shadow, current in zip(self.module.buffers(), model.buffers(), strict=True):
+            shadow.copy_(current)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Return the shadow module's state dict."""
+        return self.module.state_dict()
+
+    def load_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
+        """Load a state dict into the shadow module.
+
+        Args:
+            state: a state dict from :meth:`state_dict`.
+        """
+        self.module.load_state_dict(state)
+
+
+def fit(
+    step_fn: StepFn,
+    *,
+    num_steps: int,
+    modules: Mapping[str, nn.Module],
+    optimizers: Mapping[str, torch.optim.Optimizer] | None = None,
+    ema: Mapping[str, EMA] | None = None,
+    generator: torch.Generator | None = None,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 200,
+    progress: bool = False,
+    description: str = "training",
+) -> dict[str, list[float]]:
+    """Run ``step_fn(step)`` for ``step = 0 .. num_steps - 1`` with bookkeeping.
+
+    Args:
+        step_fn: performs one training step and returns a dict of scalar floats
+            (e.g. ``{"loss_d": 0.7, "loss_g": 1.2}``); they are logged each step.
+            It must raise (not return NaN) if something is wrong; NaN or infinite
+            values raise ``FloatingPointError`` here.
+        num_steps: total number of steps (>= 1).
+        modules: the trained modules by name, saved in checkpoints.
+        optimizers: their optimizers by name, saved in checkpoints.
+        ema: EMA trackers by name, updated after each step (via ``ema[name].update(modules[name])``)
+            and saved in checkpoints. Each name must also be in ``modules``.
+        generator: the ``torch.Generator`` that ``step_fn`` draws its randomness
+            from; its state is checkpointed so a resumed run repeats exactly.
+        checkpoint: file for periodic checkpoints; resumes from it if it exists.
+        checkpoint_every: steps between checkpoints (>= 1).
+        progress: show a tqdm progress bar with the latest losses.
+        description: the progress bar's label.
+
+    Returns:
+        The history: for each key returned by ``step_fn``, the list of its values,
+        one per step (including steps done before a resume).
+    """
+    if not isinstance(num_steps, int) or num_steps < 1:
+        raise ValueError(f"num_steps must be a positive int, got {num_steps!r}")
+    if not isinstance(checkpoint_every, int) or checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every must be a positive int, got {checkpoint_every!r}")
+    optimizers = dict(optimizers or {})
+    ema = dict(ema or {})
+    unknown = set(ema) - set(modules)
+    if unknown:
+        raise ValueError(f"ema names {sorted(unknown)} are not in modules {sorted(modules)}")
+
+    history: dict[str, list[float]] = {}
+    start = 0
+    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None and path.exists():
+        try:
+            start, history = _load_checkpoint(path, modules, optimizers, ema, generator)
+        except (pickle.UnpicklingError, RuntimeError, KeyError, EOFError, OSError) as error:
+            warnings.warn(
+                f"checkpoint {path.name} is unusable ({error}); starting over.", stacklevel=2
+            )
+            path.unlink(missing_ok=True)
+            start, history = 0, {}
+
+    bar = tqdm(total=num_steps, initial=start, desc=description, disable=not progress, leave=False)
+    try:
+        for step in range(start, num_steps):
+            for module in modules.values():
+                module.train()
+            logs = step_fn(step)
+            for name, tracker in ema.items():
+                tracker.update(modules[name])
+            for key, value in logs.items():
+                value = float(value)
+                if not math.isfinite(value):
+                    raise FloatingPointError(f"{key} became {value} at step {step}")
+                history.setdefault(key, []).append(value)
+            bar.update(1)
+            if progress and (step % 10 == 0 or step == num_steps - 1):
+                bar.set_postfix({key: f"{values[-1]:.3g}" for key, values in history.items()})
+            done = step + 1
+            if path is not None and (done % checkpoint_every == 0) and done < num_steps:
+                _save_checkpoint(path, done, history, modules, optimizers, ema, generator)
+    finally:
+        bar.close()
+    return history
+
+
+def _save_checkpoint(path, step, history, modules, optimizers, ema, generator) -> None:
+    state = {
+        "step": step,
+        "history": history,
+        "modules": {name: module.state_dict() for name, module in modules.items()},
+        "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
+        "ema": {name: tracker.state_dict() for name, tracker in ema.items()},
+        "torch_rng": torch.get_rng_state(),
+        "generator": generator.get_state() if generator is not None else None,
+    }
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def _load_checkpoint(path, modules, optimizers, ema, generator):
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for name, module in modules.items():
+        module.load_state_dict(state["modules"][name])
+    for name, opt in optimizers.items():
+        opt.load_state_dict(state["optimizers"][name])
+    for name, tracker in ema.items():
+        tracker.load_state_dict(state["ema"][name])
+    torch.set_rng_state(state["torch_rng"])
+    if generator is not None and state["generator"] is not None:
+        generator.set_state(state["generator"])
+    return int(state["step"]), {key: list(values) for key, values in state["history"].items()}
