@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 WORKERS ?= 2
 PROFILE ?= cpu
 # one torch / BLAS thread per test worker: two workers on two cores
-TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 HF_HUB_OFFLINE=1 MPLBACKEND=Agg
+TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 HF_HUB_OFFLINE=1 MPLBACKEND=Agg GENAUG_PROGRESS=0
 
 .PHONY: setup book test lint lab test-gpu bench clean distclean
 
@@ -36,7 +36,7 @@ test: setup lint
 	  -n $(WORKERS) --dist loadfile -p no:cacheprovider
 
 book: setup
-	HF_HUB_OFFLINE=1 $(BIN)/jupyter-book build . -W -n --keep-going
+	HF_HUB_OFFLINE=1 GENAUG_PROGRESS=0 $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Open _build/html/index.html"
 
 lab: setup

@@ -142,7 +142,7 @@ class ReferenceConfig:
 
 
 class ReferenceClassifier:
-    """A trained :class:`ConvClassifier` for digits, used to score generated images.
+    """A trained :class:`~genaug.nn.ConvClassifier` for digits, used to score generated images.
 
     Attributes:
         model: the classifier (eval mode, CPU).

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import pickle
 import warnings
 from collections.abc import Callable, Mapping
@@ -107,7 +108,9 @@ def fit(
             from; its state is checkpointed so a resumed run repeats exactly.
         checkpoint: file for periodic checkpoints; resumes from it if it exists.
         checkpoint_every: steps between checkpoints (>= 1).
-        progress: show a tqdm progress bar with the latest losses.
+        progress: show a tqdm progress bar with the latest losses (a widget in
+            JupyterLab). ``GENAUG_PROGRESS=0`` in the environment turns every bar
+            off, as the book build and the tests do.
         description: the progress bar's label.
 
     Returns:
@@ -137,7 +140,8 @@ def fit(
             path.unlink(missing_ok=True)
             start, history = 0, {}
 
-    bar = tqdm(total=num_steps, initial=start, desc=description, disable=not progress, leave=False)
+    show = progress and os.environ.get("GENAUG_PROGRESS", "1") != "0"
+    bar = tqdm(total=num_steps, initial=start, desc=description, disable=not show, leave=False)
     try:
         for step in range(start, num_steps):
             for module in modules.values():
@@ -151,7 +155,7 @@ def fit(
                     raise FloatingPointError(f"{key} became {value} at step {step}")
                 history.setdefault(key, []).append(value)
             bar.update(1)
-            if progress and (step % 10 == 0 or step == num_steps - 1):
+            if show and (step % 10 == 0 or step == num_steps - 1):
                 bar.set_postfix({key: f"{values[-1]:.3g}" for key, values in history.items()})
             done = step + 1
             if path is not None and (done % checkpoint_every == 0) and done < num_steps:
