@@ -85,13 +85,15 @@ def main() -> None:
         rows.append({"lesson": name, "seconds": round(seconds, 1), "status": status})
         print(f"{name:<60} {seconds:7.1f} s  {status}", flush=True)
 
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     limit = LIMITS[args.profile]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
     if torch.cuda.is_available():
         machine += f", {torch.cuda.get_device_name(0)}"
     lines = [
         f"Lesson wall times at the `{args.profile}` profile ({'warm' if args.warm else 'cold'} "
-        f"cache), {time.strftime('%Y-%m-%d')}, {machine}.",
+        f"cache), {time.strftime('%Y-%m-%d')}, {machine}; load average at the end {load} "
+        "(above the core count means other jobs shared the machine and times are inflated).",
         "",
         "| lesson | seconds | within budget | status |",
         "|---|---:|:---:|---|",
