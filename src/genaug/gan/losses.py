@@ -1,6 +1,9 @@
-"""Adversarial losses of the original GAN (Goodfellow et al., 2014).
+"""Adversarial losses of the original GAN (Goodfellow et al., 2014) and of the
+least-squares GAN (Mao et al., "Least Squares Generative Adversarial
+Networks", ICCV 2017).
 
-Lesson 4.1 derives them; lesson 5.1.1 (DCGAN) trains with them.
+Lesson 4.1 derives the first ones; lesson 5.1.1 (DCGAN) trains with them;
+lesson 5.1.3 (CycleGAN) uses the least-squares ones.
 
 Symbols: ``real_logits`` -> the discriminator's logit l = logit D(x) on real data,
 ``fake_logits`` -> logit D(G(z)). With D = sigmoid(l):
@@ -9,7 +12,12 @@ Symbols: ``real_logits`` -> the discriminator's logit l = logit D(x) on real dat
   cross-entropy with targets 1 for real and 0 for fake (Eq. 1 of the paper);
 * generator, non-saturating form: minimise -log D(G(z)) instead of
   log(1 - D(G(z))), which has stronger gradients when D rejects the fakes
-  (Section 3 of the paper).
+  (Section 3 of the paper); :func:`saturating_generator_loss` is the
+  original minimax form, kept for lesson 4.1's comparison;
+* least squares: D regresses its raw output a = D(x) (no sigmoid) onto 1 for
+  real and 0 for fake, G pushes a = D(G(z)) towards 1 (the paper's Eq. 9 with
+  a=0, b=1, c=1), which gives non-vanishing gradients for fakes far from the
+  decision boundary.
 """
 
 from __future__ import annotations
@@ -53,3 +61,50 @@ def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     """
     _check_logits("fake_logits", fake_logits)
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def saturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The minimax generator loss ``mean log(1 - D(G(z)))`` that G minimises (Eq. 1 of the paper).
+
+    Its gradient with respect to a logit l is ``-sigmoid(l)``, which vanishes when D
+    confidently rejects the fakes (l -> -inf): the reason :func:`generator_loss` is used instead.
+
+    Args:
+        fake_logits: (B,) or (B, 1) discriminator logits on generated images.
+
+    Returns:
+        Scalar ``mean log(1 - sigmoid(l))`` (at most 0).
+    """
+    _check_logits("fake_logits", fake_logits)
+    return -F.softplus(fake_logits).mean()  # log(1 - sigmoid(l)) = -softplus(l)
+
+
+def least_squares_discriminator_loss(
+    real_outputs: torch.Tensor, fake_outputs: torch.Tensor
+) -> torch.Tensor:
+    """LSGAN discriminator loss ``1/2 mean (D(x) - 1)^2 + 1/2 mean D(G(z))^2``.
+
+    Args:
+        real_outputs: raw discriminator outputs on real images, any shape
+            (e.g. (B,) or a PatchGAN map (B, 1, H', W')).
+        fake_outputs: raw outputs on generated images (detached from G).
+
+    Returns:
+        Scalar loss; 0 when D outputs exactly 1 on reals and 0 on fakes.
+    """
+    _check_logits("real_outputs", real_outputs)
+    _check_logits("fake_outputs", fake_outputs)
+    return 0.5 * ((real_outputs - 1) ** 2).mean() + 0.5 * (fake_outputs**2).mean()
+
+
+def least_squares_generator_loss(fake_outputs: torch.Tensor) -> torch.Tensor:
+    """LSGAN generator loss ``1/2 mean (D(G(z)) - 1)^2``.
+
+    Args:
+        fake_outputs: raw discriminator outputs on generated images, any shape.
+
+    Returns:
+        Scalar loss; 0 when D scores every fake as real (output 1).
+    """
+    _check_logits("fake_outputs", fake_outputs)
+    return 0.5 * ((fake_outputs - 1) ** 2).mean()

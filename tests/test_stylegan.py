@@ -1,0 +1,144 @@
+"""genaug.gan.stylegan: mapping, modulated convolutions, style mixing, truncation."""
+
+import pytest
+import torch
+
+from genaug.gan.stylegan import ModulatedConv2d, StyleGANConfig, StyleGANGenerator
+
+
+def make_generator(**overrides):
+    values = dict(image_size=16, channels=1, latent_dim=8, mapping_layers=2, feature_channels=8)
+    values.update(overrides)
+    torch.manual_seed(0)
+    return StyleGANGenerator(StyleGANConfig(**values))
+
+
+@pytest.mark.parametrize("size, layers", [(8, 4), (16, 6), (32, 8)])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_shapes_range_and_number_of_layers(size, layers, channels):
+    generator = make_generator(image_size=size, channels=channels)
+    assert generator.config.num_layers == layers
+    images = generator(torch.randn(3, 8))
+    assert images.shape == (3, channels, size, size)
+    assert images.abs().max() <= 1
+
+
+def test_demodulation_gives_unit_output_variance_whatever_the_style():
+    torch.manual_seed(0)
+    conv = ModulatedConv2d(16, 8, 3, style_dim=4)
+    with torch.no_grad():  # random, far-from-1 styles and a random weight scale
+        conv.affine.weight.normal_(0, 3)
+        conv.weight.mul_(5)
+    x = torch.randn(256, 16, 12, 12)  # unit-variance inputs
+    w = torch.randn(256, 4)
+    with torch.no_grad():
+        out = conv(x, w)[:, :, 1:-1, 1:-1]  # interior pixels: no zero padding involved
+    variance = out.var(dim=(0, 2, 3))  # per output channel, over samples and pixels
+    assert torch.allclose(variance, torch.ones(8), atol=0.05), variance
+    # without demodulation the output variance follows the style's scale
+    conv.demodulate = False
+    with torch.no_grad():
+        raw = conv(x, w)[:, :, 1:-1, 1:-1].var(dim=(0, 2, 3))
+    assert (raw > 2).all(), raw
+
+
+def test_modulation_equals_a_per_sample_convolution_with_scaled_weights():
+    torch.manual_seed(0)
+    conv = ModulatedConv2d(4, 3, 3, style_dim=5)
+    with torch.no_grad():
+        conv.affine.weight.normal_()
+    x, w = torch.randn(2, 4, 6, 6), torch.randn(2, 5)
+    out = conv(x, w)
+    for b in range(2):
+        weight = conv.weight * conv.scale * conv.affine(w[b]).view(1, -1, 1, 1)  # w'_ijk
+        weight = weight / weight.pow(2).sum(dim=(1, 2, 3), keepdim=True).add(1e-8).sqrt()
+        expected = torch.nn.functional.conv2d(x[b : b + 1], weight, padding=1)
+        assert torch.allclose(out[b : b + 1], expected, atol=1e-5)
+
+
+def test_style_mixing_uses_w1_before_and_w2_after_the_crossover():
+    generator = make_generator()
+    w1, w2 = torch.randn(2, 8), torch.randn(2, 8)
+    crossover = 3
+    ws = generator.mix_styles(w1, w2, crossover)
+    assert ws.shape == (2, 6, 8)
+    # record the w each layer's affine map A_l actually receives
+    seen = []
+    modules = [layer.conv.affine for layer in generator.layers] + [generator.to_image.affine]
+    hooks = [
+        m.register_forward_hook(lambda _m, inputs, _o: seen.append(inputs[0])) for m in modules
+    ]
+    generator.synthesis(ws, noise=False)
+    for hook in hooks:
+        hook.remove()
+    assert len(seen) == generator.config.num_layers
+    for layer, received in enumerate(seen):
+        assert torch.equal(received, w1 if layer < crossover else w2), layer
+    with pytest.raises(ValueError, match="crossover"):
+        generator.mix_styles(w1, w2, 7)
+
+
+def test_truncation():
+    generator = make_generator()
+    with torch.no_grad():
+        generator.update_w_avg(generator.mapping(torch.randn(500, 8)), decay=0.0)
+        z = torch.randn(4, 8)
+        w = generator.mapping(z)
+        # psi = 1 leaves w alone; psi = 0 sends every z to the same image
+        assert torch.equal(generator.truncate(w, 1.0), w)
+        same = generator(z, psi=0.0, noise=False)
+        assert torch.allclose(same, same[:1].expand_as(same), atol=1e-6)
+        # psi = 0.5 halves the distance to the average
+        half = generator.truncate(w, 0.5)
+        distance = (w - generator.w_avg).norm(dim=1)
+        assert torch.allclose((half - generator.w_avg).norm(dim=1), distance / 2, atol=1e-6)
+
+
+def test_w_avg_tracks_the_mean_of_w():
+    generator = make_generator()
+    target = torch.full((8,), 2.0)
+    for _ in range(2000):
+        generator.update_w_avg(target.expand(4, 8), decay=0.99)
+    assert torch.allclose(generator.w_avg, target, atol=1e-3)
+
+
+def test_noise_is_reproducible_from_a_generator_and_can_be_switched_off():
+    generator = make_generator()
+    with torch.no_grad():
+        generator.layers[0].noise_strength.fill_(1.0)
+        z = torch.randn(2, 8)
+        a = generator(z, generator=torch.Generator().manual_seed(0))
+        b = generator(z, generator=torch.Generator().manual_seed(0))
+        c = generator(z, generator=torch.Generator().manual_seed(1))
+        assert torch.equal(a, b) and not torch.equal(a, c)
+        assert torch.equal(generator(z, noise=False), generator(z, noise=False))
+
+
+def test_mixing_ws_mixes_with_the_configured_probability():
+    generator = make_generator(style_mixing_prob=0.5)
+    rng = torch.Generator().manual_seed(0)
+    mixed = 0
+    for _ in range(200):
+        ws, w = generator.mixing_ws(torch.randn(2, 8, generator=rng), generator=rng)
+        assert torch.equal(ws[:, 0], w)  # the first layer always reads the first latent
+        mixed += not torch.equal(ws[:, -1], w)
+    assert 70 < mixed < 130
+
+
+def test_gradients_reach_every_part():
+    generator = make_generator()
+    generator(torch.randn(4, 8)).square().mean().backward()
+    assert generator.mapping.net[0].weight.grad.abs().sum() > 0
+    assert generator.constant.grad.abs().sum() > 0
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="power of two"):
+        StyleGANConfig(image_size=12)
+    with pytest.raises(ValueError, match="style_mixing_prob"):
+        StyleGANConfig(style_mixing_prob=1.5)
+    generator = make_generator()
+    with pytest.raises(ValueError, match=r"latent must have shape \(B, 8\)"):
+        generator(torch.randn(2, 5))
+    with pytest.raises(ValueError, match="ws must have shape"):
+        generator.synthesis(torch.randn(2, 5, 8))
