@@ -134,7 +134,7 @@ class ADAAugment:
     Args:
         p: probability of applying each op to each image, in [0, 1]; set it
             from :class:`AdaptiveProbability` during training.
-        ops: which ops, a subset of :data:`ADA_OPS` (default: the eight "bgc" ops).
+        ops: which ops, a subset of ``ADA_OPS`` (default: the eight "bgc" ops).
         translation_ratio: integer translation up to this share of the image size.
         scale_std: isotropic scale ``2 ** N(0, scale_std**2)``.
         rotation_max: rotation angle ``U(-rotation_max, rotation_max)`` in radians.

@@ -42,7 +42,7 @@ def parse_policy(policy: str) -> tuple[str, ...]:
     """Split and validate a policy string such as ``"color,translation,cutout"``.
 
     Args:
-        policy: comma-separated op names from :data:`OPS`, each at most once;
+        policy: comma-separated op names from ``OPS``, each at most once;
             ``""`` means no augmentation.
 
     Returns:

@@ -25,7 +25,7 @@ w' = w_avg + psi (w - w_avg).
 
 Omitted from the papers for size: progressive growing, the skip / residual
 architectures, equalised learning rate, path-length regularisation. Any
-discriminator works; the lesson reuses :class:`genaug.gan.DCGANDiscriminator`.
+discriminator works; the lesson reuses :class:`genaug.gan.dcgan.DCGANDiscriminator`.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class StyleGANConfig:
 
     @property
     def num_layers(self) -> int:
-        """Number of w inputs: one conv at 4x4, two per doubling, and the output layer."""
+        """The number of w inputs (one conv at 4x4, two per doubling, and the output layer)."""
         return 1 + 2 * int(math.log2(self.image_size // 4)) + 1
 
 

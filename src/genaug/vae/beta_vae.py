@@ -10,7 +10,7 @@ The model is the plain VAE (:class:`genaug.vae.cvae.CVAE` with
 
     L_beta = E_q[log p(x | z)] - beta * KL(q(z | x) || N(0, I)),  beta > 1,
 
-which :meth:`CVAE.loss` computes with its ``beta`` argument. This file adds the
+which :meth:`~genaug.vae.cvae.CVAE.loss` computes with its ``beta`` argument. This file adds the
 tools to read a trained code: the KL of each latent dimension (which ones are
 used), latent traversals (decode while one coordinate sweeps), and Burgess et
 al.'s capacity objective ``reconstruction + gamma * |KL - C|``.
@@ -61,7 +61,7 @@ def latent_traversal(
     """Decode copies of ``z`` in which coordinate ``dim`` is set to each of ``values``.
 
     Args:
-        model: a trained :class:`CVAE`.
+        model: a trained :class:`~genaug.vae.cvae.CVAE`.
         z: ``(D,)`` the code to start from (e.g. a posterior mean).
         dim: the latent coordinate to sweep, ``0 <= dim < D``.
         values: ``(T,)`` the values it takes (e.g. ``torch.linspace(-3, 3, 9)``).
@@ -94,7 +94,7 @@ def latent_traversal(
 def capacity_loss(
     reconstruction: Tensor, kl: Tensor, *, capacity: float, gamma: float = 100.0
 ) -> Tensor:
-    """Burgess et al.'s controlled-capacity objective: reconstruction + gamma * |KL - C|.
+    """Burgess et al.'s controlled-capacity objective: ``reconstruction + gamma * |KL - C|``.
 
     Increasing the capacity ``C`` (nats) slowly during training lets the code take
     in information one factor at a time, instead of a fixed beta that trades

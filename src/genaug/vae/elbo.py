@@ -4,7 +4,7 @@ Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014, and Rezende,
 Mohamed & Wierstra, "Stochastic Backpropagation and Approximate Inference in
 Deep Generative Models", ICML 2014. Derived and checked numerically in lesson
 4.2 (``lessons/ch04_math/02_vae_math.ipynb``); used by every model of
-:mod:`genaug.vae`.
+``genaug.vae``.
 
 Symbol map (lesson 4.2):
 

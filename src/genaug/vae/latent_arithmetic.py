@@ -183,7 +183,7 @@ class InterpolationAugmenter(_LatentAugmenter):
     then an assumption the label checks of :mod:`genaug.augment.generative` should test.
 
     Args:
-        model: a trained :class:`CVAE` (conditional or not).
+        model: a trained :class:`~genaug.vae.cvae.CVAE` (conditional or not).
         mode: ``"slerp"`` (default) or ``"lerp"``.
         t_range: ``(low, high)`` within [0, 1] for the mixing weight.
     """
@@ -230,7 +230,7 @@ class AttributeEditAugmenter(_LatentAugmenter):
     its label.
 
     Args:
-        model: a trained :class:`CVAE`.
+        model: a trained :class:`~genaug.vae.cvae.CVAE`.
         directions: ``(K, D)`` attribute directions (see :func:`attribute_direction`).
         strengths: ``(K,)`` largest step along each direction (in attribute units).
     """
