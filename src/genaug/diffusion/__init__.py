@@ -1,0 +1,35 @@
+"""Diffusion models: schedules, DDPM and DDIM samplers, guidance (chapter 5.3, lessons 3.3, 4.3).
+
+* :mod:`genaug.diffusion.schedule`: linear and cosine noise schedules, q(x_t | x_0).
+* :mod:`genaug.diffusion.ddpm`: the simple loss and ancestral sampling (Ho et al., 2020).
+* :mod:`genaug.diffusion.ddim`: deterministic sampling and inversion (Song et al., 2021).
+* :mod:`genaug.diffusion.guidance`: classifier-free and classifier guidance.
+* :mod:`genaug.diffusion.sdedit`: SDEdit and the diffusion augmenters (lesson 3.3).
+"""
+
+from genaug.diffusion.ddim import DDIMSampler
+from genaug.diffusion.ddpm import DDPMSampler, StepOutput, ddpm_loss, drop_labels
+from genaug.diffusion.guidance import (
+    classifier_free_guidance,
+    classifier_guidance,
+    guidance_combine,
+)
+from genaug.diffusion.schedule import NoiseSchedule, make_generators, per_sample_noise
+from genaug.diffusion.sdedit import GuidedDiffusionAugmenter, SDEditAugmenter, sdedit
+
+__all__ = [
+    "DDIMSampler",
+    "DDPMSampler",
+    "GuidedDiffusionAugmenter",
+    "SDEditAugmenter",
+    "NoiseSchedule",
+    "StepOutput",
+    "classifier_free_guidance",
+    "classifier_guidance",
+    "ddpm_loss",
+    "drop_labels",
+    "guidance_combine",
+    "make_generators",
+    "per_sample_noise",
+    "sdedit",
+]
