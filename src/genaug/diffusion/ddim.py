@@ -39,7 +39,7 @@ class DDIMSampler:
     """The DDIM sampler and its deterministic inversion.
 
     Args:
-        schedule: the :class:`NoiseSchedule` the model was trained with.
+        schedule: the :class:`~genaug.diffusion.schedule.NoiseSchedule` the model was trained with.
         clip_sample: clip the predicted x_0 to [-clip_range, clip_range] (diffusers' default).
         clip_range: the clipping bound.
         set_alpha_to_one: the last step goes to bar(alpha) = 1 (a clean sample); if False,
@@ -100,7 +100,7 @@ class DDIMSampler:
             noise: (B, C, H, W) standard normal z; required when ``eta > 0``.
 
         Returns:
-            A :class:`StepOutput`.
+            A :class:`~genaug.diffusion.ddpm.StepOutput`.
         """
         _check_sample("sample", sample)
         _check_sample("model_output", model_output, sample)

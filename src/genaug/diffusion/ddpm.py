@@ -33,7 +33,7 @@ from torch import nn
 from genaug.diffusion.schedule import NoiseSchedule, make_generators, per_sample_noise
 
 ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-"""eps_theta: (x_t of shape (B, C, H, W), t of shape (B,) int64) -> predicted noise (B, C, H, W)."""
+"""The noise predictor eps_theta, mapping x_t (B, C, H, W) and t (B,) int64 to the noise."""
 
 Callback = Callable[[int, int, torch.Tensor, torch.Tensor], None]
 """callback(index, t, x_t, predicted_x0), called after each sampling step."""
@@ -90,7 +90,7 @@ class DDPMSampler:
     """Ancestral sampling with p_theta(x_{t-1} | x_t) = N(mu_theta(x_t, t), sigma_t^2 I).
 
     Args:
-        schedule: the :class:`NoiseSchedule` the model was trained with.
+        schedule: the :class:`~genaug.diffusion.schedule.NoiseSchedule` the model was trained with.
         variance: ``"small"``: sigma_t^2 = tilde(beta)_t, the posterior variance
             (diffusers' ``fixed_small``); ``"large"``: sigma_t^2 = beta_t
             (``fixed_large``). The paper found both give similar samples.
@@ -148,7 +148,7 @@ class DDPMSampler:
                 the last step, to x_0.
 
         Returns:
-            A :class:`StepOutput`.
+            A :class:`~genaug.diffusion.ddpm.StepOutput`.
         """
         _check_sample("sample", sample)
         _check_sample("model_output", model_output, sample)
@@ -338,7 +338,7 @@ class TrainedDiffusion:
     Attributes:
         model: the EMA UNet, in eval mode (sample from this one).
         raw_model: the last raw weights.
-        schedule: the :class:`NoiseSchedule` it was trained with.
+        schedule: the :class:`~genaug.diffusion.schedule.NoiseSchedule` it was trained with.
         config: the training config.
         history: ``{"loss": [...], "seconds": float}``.
         loaded: True if the weights came from the cache.

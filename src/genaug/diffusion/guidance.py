@@ -3,14 +3,14 @@
 * Classifier-free guidance: Ho & Salimans, "Classifier-Free Diffusion
   Guidance", NeurIPS 2021 Workshop (arXiv:2207.12598). One network learns
   eps(x_t, t, y) and eps(x_t, t) (labels dropped during training, see
-  :func:`genaug.diffusion.ddpm.ddpm_loss`); sampling combines them (their Eq. 6)
-      eps_hat = eps(x_t, t) + w * (eps(x_t, t, y) - eps(x_t, t)),
+  :func:`genaug.diffusion.ddpm.ddpm_loss`); sampling combines them (their Eq. 6),
+  ``eps_hat = eps(x_t, t) + w * (eps(x_t, t, y) - eps(x_t, t))``,
   so w = 0 is the unconditional model, w = 1 the conditional one, w > 1 pushes
   further from the unconditional prediction (sharper, less diverse samples).
 * Classifier guidance: Dhariwal & Nichol, "Diffusion Models Beat GANs on Image
   Synthesis", NeurIPS 2021 (their Algorithm 2 and Eq. 14): with a classifier
   p_phi(y | x_t, t) trained on noisy images,
-      eps_hat = eps(x_t, t) - s * sqrt(1 - bar(alpha)_t) * grad_{x_t} log p_phi(y | x_t, t).
+  ``eps_hat = eps(x_t, t) - s * sqrt(1 - bar(alpha)_t) * grad_{x_t} log p_phi(y | x_t, t)``.
 
 Taught in lessons 5.3.1 and 3.3 (``lessons/ch03_methods/03_diffusion_augmentation.ipynb``).
 Both functions return a ``model_fn(x_t, t)`` that any sampler in this package accepts.

@@ -141,7 +141,7 @@ class SDEditAugmenter(GenerativeAugmenter):
         self.strength, self.guidance, self.num_steps = strength, guidance, num_steps
 
     def generate(self, images, labels, n, *, generator=None):
-        """Edit ``n`` randomly chosen sources (see :class:`GenerativeAugmenter`)."""
+        """Edit ``n`` randomly chosen sources (see :class:`~genaug.augment.generative.GenerativeAugmenter`)."""
         index = torch.randint(0, len(images), (n,), generator=generator)
         sources, chosen = images[index.to(images.device)], labels[index.to(labels.device)]
         device = next(self.model.parameters()).device
@@ -180,7 +180,7 @@ class GuidedDiffusionAugmenter(ConditionalAugmenter):
         self.guidance, self.num_steps, self.shape = guidance, num_steps, tuple(shape)
 
     def sample(self, labels: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
-        """One DDIM sample per label, in [0, 1] (see :class:`ConditionalAugmenter`)."""
+        """One DDIM sample per label, in [0, 1] (see :class:`~genaug.augment.generative.ConditionalAugmenter`)."""
         device = next(self.model.parameters()).device
         images = DDIMSampler(self.schedule).sample(
             classifier_free_guidance(self.model, labels.long().to(device), self.guidance),
