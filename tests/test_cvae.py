@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers import BandClassifier, bands
 
 from genaug.augment import label_agreement
 from genaug.vae import CVAE, CVAEAugmenter, CVAEConfig, bernoulli_log_likelihood, gaussian_kl
@@ -13,20 +14,6 @@ def tiny(**overrides):
     settings = dict(image_size=8, latent_dim=4, base_channels=8, hidden_dim=32, num_classes=4)
     settings.update(overrides)
     return CVAEConfig(**settings)
-
-
-def bands(labels):
-    """Class k is a bright horizontal band on rows 2k, 2k+1 of an 8x8 image."""
-    images = torch.zeros(len(labels), 1, 8, 8)
-    for offset in (0, 1):
-        images[torch.arange(len(labels)), 0, 2 * labels + offset] = 1.0
-    return images
-
-
-class BandClassifier:
-    def probabilities(self, images):
-        rows = images.mean(dim=(1, 3)).view(len(images), 4, 2).mean(2)  # (N, 4) band brightness
-        return (rows * 20).softmax(1)
 
 
 @pytest.mark.parametrize(

@@ -3,22 +3,10 @@
 import pytest
 import torch
 from diffusers import DDPMScheduler
+from helpers import DIFFUSERS_NAME, gaussian_oracle
 
 from genaug.diffusion import DDPMSampler, NoiseSchedule, ddpm_loss, drop_labels
 from genaug.nn import UNet, UNetConfig
-
-DIFFUSERS_NAME = {"linear": "linear", "cosine": "squaredcos_cap_v2"}
-
-
-def gaussian_oracle(schedule, mean, std):
-    """The exact eps-prediction E[eps | x_t] when the data are N(mean, std^2) per pixel."""
-
-    def model_fn(sample, timesteps):
-        alpha_bar = schedule.alpha_bar(timesteps, sample)  # (B, 1, 1, 1)
-        variance = alpha_bar * std**2 + 1 - alpha_bar  # Var[x_t]
-        return (1 - alpha_bar).sqrt() * (sample - alpha_bar.sqrt() * mean) / variance
-
-    return model_fn
 
 
 @pytest.mark.parametrize("name", ["linear", "cosine"])

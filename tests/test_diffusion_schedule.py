@@ -5,10 +5,9 @@ import math
 import pytest
 import torch
 from diffusers import DDPMScheduler
+from helpers import DIFFUSERS_NAME
 
 from genaug.diffusion.schedule import NoiseSchedule, make_generators, per_sample_noise
-
-DIFFUSERS_NAME = {"linear": "linear", "cosine": "squaredcos_cap_v2"}
 
 
 @pytest.mark.parametrize("name", ["linear", "cosine"])

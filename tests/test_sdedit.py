@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from helpers import gaussian_oracle
 
 from genaug.augment.generative import GenerativeAugmenter
 from genaug.diffusion import NoiseSchedule
@@ -12,17 +13,6 @@ from genaug.diffusion.sdedit import (
     sdedit_timesteps,
 )
 from genaug.nn import UNet, UNetConfig
-
-
-def gaussian_oracle(schedule, mean, std):
-    """The exact eps-prediction E[eps | x_t] when the data are N(mean, std^2) per pixel."""
-
-    def model_fn(sample, timesteps):
-        alpha_bar = schedule.alpha_bar(timesteps, sample)
-        variance = alpha_bar * std**2 + 1 - alpha_bar
-        return (1 - alpha_bar).sqrt() * (sample - alpha_bar.sqrt() * mean) / variance
-
-    return model_fn
 
 
 def test_strength_maps_to_t0_and_steps():

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from helpers import BandClassifier, bands
 
 from genaug.augment import label_agreement
 from genaug.vae import (
@@ -62,19 +63,6 @@ def test_attribute_direction_within_groups_ignores_group_differences():
     within = attribute_direction(codes, values, groups=groups)
     assert abs(across[0]) > abs(across[1])  # the pooled fit follows the group coordinate
     assert torch.allclose(within / within.norm(), torch.tensor([0.0, 1.0, 0.0]), atol=0.05)
-
-
-def bands(labels):
-    images = torch.zeros(len(labels), 1, 8, 8)
-    for offset in (0, 1):
-        images[torch.arange(len(labels)), 0, 2 * labels + offset] = 1.0
-    return images
-
-
-class BandClassifier:
-    def probabilities(self, images):
-        rows = images.mean(dim=(1, 3)).view(len(images), 4, 2).mean(2)
-        return (rows * 20).softmax(1)
 
 
 @pytest.fixture(scope="module")
