@@ -93,3 +93,16 @@ def test_fit_vae_lowers_the_loss():
 def test_bad_input(call, error):
     with pytest.raises(error):
         call()
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
+def test_shapes_beta_vae_settings(profile):
+    from genaug.vae import shapes_beta_vae_settings
+
+    model_config, train_config = shapes_beta_vae_settings(4.0, profile)
+    assert model_config.num_classes == 0 and model_config.latent_dim == 8
+    assert train_config.items() >= vars(model_config).items()
+    assert train_config["beta"] == 4.0
+    assert shapes_beta_vae_settings(1.0, profile)[1]["beta"] == 1.0
+    with pytest.raises(ValueError):
+        shapes_beta_vae_settings(-1.0, profile)

@@ -158,3 +158,16 @@ def test_bad_input():
         CVAEAugmenter(unconditional)
     with pytest.raises(TypeError):
         CVAEAugmenter("model")
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
+def test_digits_cvae_settings_are_the_cache_key(profile):
+    from genaug.cache import config_hash
+    from genaug.vae import digits_cvae_settings
+
+    model_config, train_config = digits_cvae_settings(profile)
+    assert model_config.num_classes == 10 and model_config.image_size == 16
+    assert train_config.items() >= vars(model_config).items()
+    assert train_config["warmup_steps"] == train_config["steps"] // 5
+    again = digits_cvae_settings(profile)[1]
+    assert config_hash(train_config, profile=profile) == config_hash(again, profile=profile)

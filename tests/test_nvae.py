@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genaug.vae.nvae import NVAE, NVAEConfig, ResidualCell, kl_balance_weights
+from genaug.vae.nvae import NVAE, NVAEConfig, ResidualCell, fit_nvae, kl_balance_weights
 
 
 def tiny(**overrides):
@@ -128,3 +128,40 @@ def test_bad_input():
         model.sample(0)
     with pytest.raises(ValueError):
         kl_balance_weights(torch.ones(2), (1, 2, 3))
+
+
+def test_importance_weights_average_to_the_elbo():
+    # E_q[log w] = ELBO: the mean of many log weights matches -neg_elbo (analytic KL)
+    torch.manual_seed(0)
+    model = NVAE(tiny())
+    with torch.no_grad():  # q differs from p so that the KL is not zero
+        for conv in [*model.posterior, *model.prior]:
+            conv.bias.normal_(0, 0.5)
+    images = (torch.rand(3, 1, 8, 8) > 0.5).float()
+    log_weights = model.log_importance_weights(
+        images, 1000, generator=torch.Generator().manual_seed(0)
+    )
+    assert log_weights.shape == (1000, 3)
+    with torch.no_grad():
+        terms = [model.loss(images, generator=torch.Generator().manual_seed(s)) for s in range(200)]
+    neg_elbo = torch.stack([t["neg_elbo"] for t in terms]).mean()
+    assert abs(-log_weights.mean() - neg_elbo) < 0.02 * neg_elbo
+    iwae = torch.logsumexp(log_weights, 0) - torch.log(torch.tensor(1000.0))
+    assert (iwae >= log_weights.mean(0)).all()  # Jensen: the IW bound is tighter
+    with pytest.raises(ValueError):
+        model.log_importance_weights(images, 0)
+
+
+def test_fit_nvae_is_deterministic_and_logs_the_groups():
+    images = (torch.rand(16, 1, 8, 8) > 0.5).float()
+    first, second = NVAE(tiny()), NVAE(tiny())
+    history = fit_nvae(first, images, steps=6, batch_size=4, warmup_steps=3, seed=1)
+    fit_nvae(second, images, steps=6, batch_size=4, warmup_steps=3, seed=1)
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert set(history) >= {"neg_elbo", "kl_group0", "kl_group1", "kl_weight"}
+    assert history["kl_weight"] == [1 / 3, 2 / 3, 1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(TypeError):
+        fit_nvae(torch.nn.Linear(2, 2), images, steps=1)
+    with pytest.raises(ValueError):
+        fit_nvae(first, images, steps=0)

@@ -9,8 +9,13 @@
 * :mod:`genaug.vae.beta_vae`: beta-VAE (Higgins et al., 2017) tools, lesson 5.2.1.
 """
 
-from genaug.vae.beta_vae import capacity_loss, kl_per_dimension, latent_traversal
-from genaug.vae.cvae import CVAE, CVAEAugmenter, CVAEConfig, fit_vae
+from genaug.vae.beta_vae import (
+    capacity_loss,
+    kl_per_dimension,
+    latent_traversal,
+    shapes_beta_vae_settings,
+)
+from genaug.vae.cvae import CVAE, CVAEAugmenter, CVAEConfig, digits_cvae_settings, fit_vae
 from genaug.vae.elbo import (
     bernoulli_log_likelihood,
     elbo,
@@ -28,7 +33,7 @@ from genaug.vae.latent_arithmetic import (
     lerp,
     slerp,
 )
-from genaug.vae.nvae import NVAE, NVAEConfig, kl_balance_weights
+from genaug.vae.nvae import NVAE, NVAEConfig, fit_nvae, kl_balance_weights
 
 __all__ = [
     "AttributeEditAugmenter",
@@ -43,7 +48,9 @@ __all__ = [
     "CVAEConfig",
     "bernoulli_log_likelihood",
     "capacity_loss",
+    "digits_cvae_settings",
     "elbo",
+    "fit_nvae",
     "fit_vae",
     "gaussian_kl",
     "gaussian_log_density",
@@ -54,4 +61,5 @@ __all__ = [
     "linear_gaussian_log_marginal",
     "linear_gaussian_posterior",
     "reparameterize",
+    "shapes_beta_vae_settings",
 ]

@@ -30,16 +30,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genaug.augment.generative import ConditionalAugmenter
+from genaug.config import by_profile
 from genaug.train import fit
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, reparameterize
 
-__all__ = ["CVAE", "CVAEAugmenter", "CVAEConfig", "fit_vae"]
+__all__ = ["CVAE", "CVAEAugmenter", "CVAEConfig", "digits_cvae_settings", "fit_vae"]
 
 
 @dataclass
@@ -371,3 +373,46 @@ class CVAEAugmenter(ConditionalAugmenter):
         return self.model.sample(
             len(labels), labels=labels, generator=generator, temperature=self.temperature
         )
+
+
+def digits_cvae_settings(profile: str | None = None) -> tuple[CVAEConfig, dict[str, Any]]:
+    """The CVAE of lesson 5.2.2 on the 16x16 training digits: its model and its cache key.
+
+    Lesson 3.2 reuses this model; both lessons build their settings here, so the
+    cache key that :func:`genaug.cache.load_or_train` computes from them (under
+    the name ``"cvae-digits"``) cannot drift between the lessons.
+
+    Args:
+        profile: ``"smoke"``, ``"cpu"`` or ``"gpu"`` (default: the active profile).
+
+    Returns:
+        ``(model_config, train_config)``: the :class:`CVAEConfig`, and a dict of
+        everything that determines the trained weights (the model's fields,
+        ``steps``, ``batch_size``, ``lr``, ``warmup_steps``, ``beta``, ``seed`` and
+        ``data``), to pass to :func:`fit_vae` and as the cache key.
+    """
+    sizes = by_profile(
+        smoke=dict(steps=150, base_channels=16, hidden_dim=64),
+        cpu=dict(steps=3000, base_channels=32, hidden_dim=256),
+        gpu=dict(steps=10000, base_channels=32, hidden_dim=256),
+        profile=profile,
+    )
+    model_config = CVAEConfig(
+        image_size=16,
+        channels=1,
+        latent_dim=16,
+        base_channels=sizes["base_channels"],
+        hidden_dim=sizes["hidden_dim"],
+        num_classes=10,
+    )
+    train_config = {
+        **vars(model_config),
+        "steps": sizes["steps"],
+        "batch_size": 64,
+        "lr": 2e-3,
+        "warmup_steps": sizes["steps"] // 5,
+        "beta": 1.0,
+        "seed": 0,
+        "data": "digits-train-16",
+    }
+    return model_config, train_config
