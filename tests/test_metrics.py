@@ -118,3 +118,65 @@ def test_reference_rejects_wrong_range_and_shape(reference):
         reference.features(images * 2 - 1)
     with pytest.raises(ValueError, match=r"\(N, 1, 16, 16\)"):
         reference.features(images[:, :, :8])
+
+
+# --- the 100-shot measures: nearest-neighbour distance and PCA Frechet distance ---------------
+
+
+def test_nearest_neighbour_distance_closed_form():
+    reference = torch.zeros(3, 1, 2, 2)
+    reference[1] += 1.0
+    reference[2] += 3.0
+    samples = torch.stack([reference[1], reference[1] + 0.5, reference[2] + 10])
+    # copies are at 0; a uniform offset of c is at RMS distance |c|
+    distances = metrics.nearest_neighbour_distance(samples, reference)
+    assert distances.tolist() == pytest.approx([0.0, 0.5, 10.0])
+    # leave-one-out: each reference image's nearest *other* image
+    loo = metrics.nearest_neighbour_distance(reference, reference, leave_one_out=True)
+    assert loo.tolist() == pytest.approx([1.0, 1.0, 2.0])
+
+
+def test_nearest_neighbour_distance_errors():
+    images = torch.rand(4, 1, 8, 8)
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.nearest_neighbour_distance(images, torch.rand(4, 1, 4, 4))
+    with pytest.raises(ValueError, match="leave_one_out"):
+        metrics.nearest_neighbour_distance(images, images[:3], leave_one_out=True)
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.nearest_neighbour_distance(images * float("nan"), images)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        metrics.nearest_neighbour_distance(images[0], images)
+
+
+def test_pca_frechet_distance_full_rank_equals_pixel_frechet():
+    generator = torch.Generator().manual_seed(0)
+    reference = torch.rand(60, 1, 3, 3, generator=generator)
+    images = torch.rand(80, 1, 3, 3, generator=generator) ** 2
+    # all 9 components: an orthogonal change of basis, so the distance is unchanged
+    full = metrics.pca_frechet_distance(images, reference, num_components=9)
+    pixels = metrics.frechet_distance(images.flatten(1), reference.flatten(1))
+    assert full == pytest.approx(pixels, rel=1e-6)
+    assert metrics.pca_frechet_distance(reference, reference, num_components=4) == pytest.approx(
+        0.0, abs=1e-8
+    )
+    # fewer components see less of the difference
+    assert metrics.pca_frechet_distance(images, reference, num_components=2) <= full + 1e-9
+
+
+def test_pca_frechet_distance_on_faces_separates_faces_from_nonfaces():
+    from genaug.data import faces
+
+    real = faces("faces", size=16).images
+    halves = metrics.pca_frechet_distance(real[:50], real[50:], num_components=8)
+    others = metrics.pca_frechet_distance(faces("nonfaces", size=16).images, real, num_components=8)
+    assert others > 3 * halves
+
+
+def test_pca_frechet_distance_errors():
+    images = torch.rand(10, 1, 4, 4)
+    with pytest.raises(ValueError, match=r"num_components must be in \[1, 9\]"):
+        metrics.pca_frechet_distance(images, images, num_components=10)
+    with pytest.raises(ValueError, match="must be an int"):
+        metrics.pca_frechet_distance(images, images, num_components=2.0)
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.pca_frechet_distance(images, torch.rand(10, 3, 4, 4))
