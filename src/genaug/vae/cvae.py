@@ -80,7 +80,7 @@ class CVAE(nn.Module):
     """A convolutional (conditional) VAE: encoder q(z | x, y), decoder p(x | z, y).
 
     Args:
-        config: a :class:`CVAEConfig`.
+        config: a :class:`~genaug.vae.cvae.CVAEConfig`.
     """
 
     def __init__(self, config: CVAEConfig) -> None:
@@ -287,7 +287,7 @@ def fit_vae(
     give equal weights (what :func:`genaug.cache.load_or_train` relies on).
 
     Args:
-        model: the :class:`CVAE` to train in place (on its current device).
+        model: the :class:`~genaug.vae.cvae.CVAE` to train in place (on its current device).
         images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
         labels: ``(N,)`` labels, or None for an unconditional VAE.
         steps: number of optimiser steps (>= 1).
@@ -354,7 +354,7 @@ class CVAEAugmenter(ConditionalAugmenter):
     classes in ``labels`` and one CVAE sample per label.
 
     Args:
-        model: a trained :class:`CVAE` with ``num_classes > 0``.
+        model: a trained :class:`~genaug.vae.cvae.CVAE` with ``num_classes > 0``.
         temperature: scale of z (default 1: the prior).
     """
 
@@ -369,7 +369,7 @@ class CVAEAugmenter(ConditionalAugmenter):
         self.temperature = temperature
 
     def sample(self, labels: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
-        """One CVAE sample per label (see :meth:`CVAE.sample`)."""
+        """One CVAE sample per label (see :meth:`~genaug.vae.cvae.CVAE.sample`)."""
         return self.model.sample(
             len(labels), labels=labels, generator=generator, temperature=self.temperature
         )
@@ -386,10 +386,10 @@ def digits_cvae_settings(profile: str | None = None) -> tuple[CVAEConfig, dict[s
         profile: ``"smoke"``, ``"cpu"`` or ``"gpu"`` (default: the active profile).
 
     Returns:
-        ``(model_config, train_config)``: the :class:`CVAEConfig`, and a dict of
+        ``(model_config, train_config)``: the :class:`~genaug.vae.cvae.CVAEConfig`, and a dict of
         everything that determines the trained weights (the model's fields,
         ``steps``, ``batch_size``, ``lr``, ``warmup_steps``, ``beta``, ``seed`` and
-        ``data``), to pass to :func:`fit_vae` and as the cache key.
+        ``data``), to pass to :func:`~genaug.vae.cvae.fit_vae` and as the cache key.
     """
     sizes = by_profile(
         smoke=dict(steps=150, base_channels=16, hidden_dim=64),

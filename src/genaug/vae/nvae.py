@@ -19,8 +19,8 @@ with the paper's four ingredients:
    ramp each group's KL is re-weighted in proportion to its size and its
    current average KL (paper Appendix A), so that no group collapses early.
 
-:func:`fit_nvae` trains the model (the step the lesson writes out, repeated), and
-:meth:`NVAE.log_importance_weights` gives the importance weights of the
+:func:`~genaug.vae.nvae.fit_nvae` trains the model (the step the lesson writes out, repeated), and
+:meth:`~genaug.vae.nvae.NVAE.log_importance_weights` gives the importance weights of the
 importance-weighted bound of Burda et al. (2016), a second, tighter measure.
 
 Symbol map: ``prior_mean, prior_logvar`` -> p(z_l | z_<l); ``delta_mean,
@@ -131,7 +131,7 @@ class NVAE(nn.Module):
     """A two-group NVAE: bottom-up encoder, top-down decoder shared by prior and posterior.
 
     Args:
-        config: an :class:`NVAEConfig`.
+        config: an :class:`~genaug.vae.nvae.NVAEConfig`.
     """
 
     def __init__(self, config: NVAEConfig) -> None:
@@ -239,7 +239,7 @@ class NVAE(nn.Module):
         Args:
             images: ``(B, C, H, W)`` images in [0, 1].
             kl_weight: the warm-up weight of the KL terms, in [0, 1].
-            balance: re-weight the groups' KL with :func:`kl_balance_weights` (used
+            balance: re-weight the groups' KL with :func:`~genaug.vae.nvae.kl_balance_weights` (used
                 during warm-up only, as in the paper).
             generator: source of the sampling noise.
 
@@ -301,7 +301,8 @@ class NVAE(nn.Module):
 
     @torch.no_grad()
     def prior_latents(self, n: int, *, generator: torch.Generator | None = None) -> list[Tensor]:
-        """Draw the latent groups of ``n`` prior samples (to fix one of them in :meth:`sample`).
+        """Draw the latent groups of ``n`` prior samples (to fix one of them in
+        :meth:`~genaug.vae.nvae.NVAE.sample`).
 
         Args:
             n: number of samples.
@@ -359,23 +360,23 @@ def fit_nvae(
     progress: bool = False,
     description: str = "NVAE",
 ) -> dict[str, list[float]]:
-    """Train an :class:`NVAE` with Adam: KL warm-up, KL balancing during the warm-up.
+    """Train an :class:`~genaug.vae.nvae.NVAE` with Adam: KL warm-up, KL balancing during the warm-up.
 
     The step is the one lesson 5.2.3 writes out: draw a batch (with replacement),
-    :meth:`NVAE.loss` with ``kl_weight = min(1, (step + 1) / warmup_steps)`` and
+    :meth:`~genaug.vae.nvae.NVAE.loss` with ``kl_weight = min(1, (step + 1) / warmup_steps)`` and
     ``balance`` while that weight is below 1, one Adam step. Everything else
     matches :func:`genaug.vae.cvae.fit_vae`, so the two models can be compared
     at equal data, steps, batch size and optimiser: the model is re-initialised
     from ``seed`` and all randomness comes from one generator seeded with it.
 
     Args:
-        model: the :class:`NVAE` to train in place (on its current device).
+        model: the :class:`~genaug.vae.nvae.NVAE` to train in place (on its current device).
         images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
         steps: number of optimiser steps (>= 1).
         batch_size: images per step.
         lr: Adam learning rate.
         warmup_steps: steps of the linear KL warm-up (0: none, weight 1 throughout).
-        balance: apply :func:`kl_balance_weights` during the warm-up.
+        balance: apply :func:`~genaug.vae.nvae.kl_balance_weights` during the warm-up.
         seed: seed of the initialisation, batches and noise.
         checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
         progress: show a progress bar.
