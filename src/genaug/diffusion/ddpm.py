@@ -292,6 +292,104 @@ def ddpm_loss(
     return F.mse_loss(prediction, noise)
 
 
+# --- training loop shared by the pixel-space and latent-space digits models ---------------------
+
+
+def digits_training_set(
+    train_images: torch.Tensor | None, train_labels: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check a labelled 16x16 training set, or load the digits training split.
+
+    Args:
+        train_images: (N, 1, 16, 16) images in [0, 1], or None for ``digits("train")``.
+        train_labels: (N,) int64 labels; None exactly when ``train_images`` is None.
+
+    Returns:
+        ``(images, labels)``.
+    """
+    from genaug.data import digits
+
+    if train_images is None:
+        if train_labels is not None:
+            raise ValueError("pass train_images together with train_labels")
+        data = digits("train", size=16)
+        train_images, train_labels = data.images, data.labels
+    elif train_labels is None or len(train_labels) != len(train_images):
+        raise ValueError("train_labels must give one label per training image")
+    if train_images.ndim != 4 or train_images.shape[1:] != (1, 16, 16):
+        raise ValueError(f"train_images must be (N, 1, 16, 16), got {tuple(train_images.shape)}")
+    return train_images, train_labels
+
+
+def fit_noise_predictor(
+    model: nn.Module,
+    ema,
+    draw_batch: Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]],
+    schedule: NoiseSchedule,
+    config,
+    *,
+    generator: torch.Generator,
+    checkpoint,
+    progress: bool,
+    description: str,
+) -> dict:
+    """Algorithm 1 of Ho et al. with Adam, a linear learning-rate warm-up and an EMA.
+
+    One loop for both :func:`pretrained_digits_ddpm` (``draw_batch`` returns images) and
+    :func:`genaug.diffusion.ldm.pretrained_digits_ldm` (it returns scaled latents).
+
+    Args:
+        model: the noise predictor, trained in place.
+        ema: its :class:`genaug.train.EMA`, updated by :func:`genaug.train.fit`.
+        draw_batch: ``draw_batch(generator) -> (x_0, labels)`` for one step.
+        schedule: the noise schedule of :func:`ddpm_loss`.
+        config: a recipe with ``lr``, ``warmup``, ``steps`` and ``label_dropout``.
+        generator: the training randomness (batches, t, noise, dropped labels).
+        checkpoint: where :func:`genaug.train.fit` saves and resumes.
+        progress: show a progress bar.
+        description: the progress bar's label.
+
+    Returns:
+        The history of :func:`genaug.train.fit` with ``"seconds"`` of training added.
+    """
+    import time
+
+    from genaug.train import fit
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+
+    def step(number: int) -> dict[str, float]:
+        for group in optimizer.param_groups:  # linear warm-up, a function of the step only
+            group["lr"] = config.lr * min(1.0, (number + 1) / max(config.warmup, 1))
+        x0, labels = draw_batch(generator)
+        loss = ddpm_loss(
+            model,
+            x0,
+            schedule,
+            generator=generator,
+            labels=labels,
+            label_dropout=config.label_dropout,
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return {"loss": loss.item()}
+
+    start = time.perf_counter()
+    history = fit(
+        step,
+        num_steps=config.steps,
+        modules={"model": model},
+        optimizers={"model": optimizer},
+        ema={"model": ema},
+        generator=generator,
+        checkpoint=checkpoint,
+        progress=progress,
+        description=description,
+    )
+    return {**history, "seconds": time.perf_counter() - start}
+
+
 # --- the course's digits model, shared by lessons 5.3.1, 5.3.2 and 3.3 ------------------------
 
 
@@ -383,25 +481,14 @@ def pretrained_digits_ddpm(
     Returns:
         A :class:`TrainedDiffusion`.
     """
-    import time
-
     from genaug.cache import load_or_train
     from genaug.config import device as default_device
-    from genaug.data import digits
     from genaug.nn import UNet, UNetConfig
-    from genaug.train import EMA, fit
+    from genaug.train import EMA
 
     config = config or digits_ddpm_config()
     device = torch.device(device) if device is not None else default_device()
-    if train_images is None:
-        if train_labels is not None:
-            raise ValueError("pass train_images together with train_labels")
-        data = digits("train", size=16)
-        train_images, train_labels = data.images, data.labels
-    elif train_labels is None or len(train_labels) != len(train_images):
-        raise ValueError("train_labels must give one label per training image")
-    if train_images.shape[1:] != (1, 16, 16):
-        raise ValueError(f"train_images must be (N, 1, 16, 16), got {tuple(train_images.shape)}")
+    train_images, train_labels = digits_training_set(train_images, train_labels)
     schedule = NoiseSchedule(config.num_timesteps, schedule=config.schedule)
     unet_config = UNetConfig(
         in_channels=1,
@@ -418,40 +505,22 @@ def pretrained_digits_ddpm(
     labels = train_labels.to(device)
     key = {**vars(config), "num_train": len(images), "label_sum": int(labels.sum())}
 
+    def draw_batch(rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.randint(0, len(images), (config.batch_size,), generator=rng).to(device)
+        return images[index], labels[index]
+
     def train(_modules: nn.Module, checkpoint) -> dict:
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-        rng = torch.Generator().manual_seed(config.seed)
-
-        def step(number: int) -> dict[str, float]:
-            for group in optimizer.param_groups:  # linear warm-up, a function of the step only
-                group["lr"] = config.lr * min(1.0, (number + 1) / max(config.warmup, 1))
-            index = torch.randint(0, len(images), (config.batch_size,), generator=rng)
-            loss = ddpm_loss(
-                model,
-                images[index.to(device)],
-                schedule,
-                generator=rng,
-                labels=labels[index.to(device)],
-                label_dropout=config.label_dropout,
-            )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            return {"loss": loss.item()}
-
-        start = time.perf_counter()
-        history = fit(
-            step,
-            num_steps=config.steps,
-            modules={"model": model},
-            optimizers={"model": optimizer},
-            ema={"model": ema},
-            generator=rng,
+        return fit_noise_predictor(
+            model,
+            ema,
+            draw_batch,
+            schedule,
+            config,
+            generator=torch.Generator().manual_seed(config.seed),
             checkpoint=checkpoint,
             progress=progress,
             description="DDPM",
         )
-        return {**history, "seconds": time.perf_counter() - start}
 
     result = load_or_train(name, key, modules, train, retrain=retrain)
     model.eval()

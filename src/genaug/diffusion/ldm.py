@@ -40,7 +40,7 @@ from torch import Tensor, nn
 
 from genaug.augment.generative import ConditionalAugmenter
 from genaug.diffusion.ddim import DDIMSampler
-from genaug.diffusion.ddpm import ddpm_loss
+from genaug.diffusion.ddpm import digits_training_set, fit_noise_predictor
 from genaug.diffusion.guidance import classifier_free_guidance
 from genaug.diffusion.schedule import NoiseSchedule
 from genaug.nn import UNet, UNetConfig
@@ -623,22 +623,13 @@ def pretrained_digits_ldm(
     """
     from genaug.cache import load_or_train
     from genaug.config import device as default_device
-    from genaug.data import digits
-    from genaug.train import EMA, fit
+    from genaug.train import EMA
 
     config = config or digits_ldm_config()
     if not isinstance(config, DigitsLDMConfig):
         raise TypeError(f"config must be a DigitsLDMConfig, got {type(config).__name__}")
     device = torch.device(device) if device is not None else default_device()
-    if train_images is None:
-        if train_labels is not None:
-            raise ValueError("pass train_images together with train_labels")
-        data = digits("train", size=16)
-        train_images, train_labels = data.images, data.labels
-    elif train_labels is None or len(train_labels) != len(train_images):
-        raise ValueError("train_labels must give one label per training image")
-    if train_images.ndim != 4 or train_images.shape[1:] != (1, 16, 16):
-        raise ValueError(f"train_images must be (N, 1, 16, 16), got {tuple(train_images.shape)}")
+    train_images, train_labels = digits_training_set(train_images, train_labels)
     images, labels = train_images.to(device), train_labels.to(device)
 
     # 1. first stage, then encode the training set once: q(z | x) for every image
@@ -665,42 +656,25 @@ def pretrained_digits_ldm(
     modules = nn.ModuleDict({"model": model, "ema": ema.module})
     key = {**asdict(config), "num_train": len(images), "label_sum": int(labels.sum())}
 
+    def draw_batch(rng: torch.Generator) -> tuple[Tensor, Tensor]:
+        index = torch.randint(0, len(images), (config.batch_size,), generator=rng).to(device)
+        # z ~ q(z | x), scaled to unit variance: the "images" the diffusion model sees
+        latents = reparameterize(mean[index], logvar[index], generator=rng) * scale_factor
+        return latents, labels[index]
+
     def train(_modules: nn.Module, checkpoint) -> dict:
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-        rng = torch.Generator().manual_seed(config.seed + 1)
-
-        def step(number: int) -> dict[str, float]:
-            for group in optimizer.param_groups:  # linear warm-up, a function of the step only
-                group["lr"] = config.lr * min(1.0, (number + 1) / max(config.warmup, 1))
-            index = torch.randint(0, len(images), (config.batch_size,), generator=rng).to(device)
-            # z ~ q(z | x), scaled to unit variance: the "images" the diffusion model sees
-            latents = reparameterize(mean[index], logvar[index], generator=rng) * scale_factor
-            loss = ddpm_loss(
-                model,
-                latents,
-                schedule,
-                generator=rng,
-                labels=labels[index],
-                label_dropout=config.label_dropout,
-            )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            return {"loss": loss.item()}
-
-        start = time.perf_counter()
-        history = fit(
-            step,
-            num_steps=config.steps,
-            modules={"model": model},
-            optimizers={"model": optimizer},
-            ema={"model": ema},
-            generator=rng,
+        history = fit_noise_predictor(
+            model,
+            ema,
+            draw_batch,
+            schedule,
+            config,
+            generator=torch.Generator().manual_seed(config.seed + 1),
             checkpoint=checkpoint,
             progress=progress,
             description="latent diffusion",
         )
-        return {**history, "seconds": time.perf_counter() - start, "scale_factor": scale_factor}
+        return {**history, "scale_factor": scale_factor}
 
     result = load_or_train("ldm-digits", key, modules, train, retrain=retrain)
     model.eval()
