@@ -22,7 +22,7 @@ method and seed, a class-conditional ``genaug.gan.DCGANGenerator`` /
 
 Each run is scored by the Frechet distance between 359 samples of its EMA
 generator (classes balanced) and the 359 test digits, on the reference
-classifier's features (``genaug.metrics.reference_classifier``). The table
+classifier's features (``genaug.recipes.reference_classifier``). The table
 gives mean and standard deviation over seeds.
 
 The *leak* measurement: a small detector CNN is trained to tell real training
@@ -51,113 +51,21 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from genaug import metrics
+from genaug import metrics, recipes
 from genaug.data import digits, faces, subset
 from genaug.gan import (
-    ADAAugment,
-    ADAConfig,
-    AdaptiveProbability,
-    DCGANConfig,
-    DCGANDiscriminator,
     DCGANGenerator,
     DiffAugment,
-    discriminator_loss,
-    generator_loss,
 )
 from genaug.nn import ClassifierConfig, ConvClassifier
-from genaug.train import EMA
+from genaug.recipes import train_limited_data_gan
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("none", "diffaugment", "ada")
-
-
-def train_gan(
-    images: torch.Tensor,
-    labels: torch.Tensor | None,
-    *,
-    method: str,
-    steps: int,
-    base_channels: int,
-    seed: int,
-    batch_size: int = 64,
-    on_step: Callable[[int, DCGANGenerator, float], None] | None = None,
-) -> tuple[DCGANGenerator, list[float]]:
-    """Train one DCGAN (class-conditional iff ``labels`` is given).
-
-    Args:
-        images: (N, 1, S, S) training images in [0, 1], S a power of two.
-        labels: (N,) int64 labels in 0..9, or None for an unconditional GAN.
-        method: ``"none"``, ``"diffaugment"``, ``"ada"`` or ``"real-only"``.
-        steps: optimiser steps of each player.
-        base_channels: ``DCGANConfig.base_channels``.
-        seed: initialisation, batches, noise and augmentation draws.
-        batch_size: images per step.
-        on_step: called after each step as ``on_step(step, ema_generator, r_t)``,
-            with r_t = E[sign(D(x))] on that step's clean real batch.
-
-    Returns:
-        The EMA generator and ADA's p after each step.
-    """
-    torch.manual_seed(seed)
-    config = DCGANConfig(
-        image_size=images.shape[-1],
-        channels=1,
-        latent_dim=64,
-        base_channels=base_channels,
-        num_classes=0 if labels is None else 10,
-    )
-    G, D = DCGANGenerator(config), DCGANDiscriminator(config)
-    ema = EMA(G, decay=0.99)
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    rng = torch.Generator().manual_seed(seed)
-    diffaugment = DiffAugment("color,translation,cutout")
-    ada = ADAAugment()
-    # our runs see ~100k images, not the paper's millions: p may cross [0, 1] in 20k images
-    controller = AdaptiveProbability(ADAConfig(speed_images=20_000, interval=4))
-    identity = lambda x: x  # noqa: E731
-
-    if method == "diffaugment":
-        augment_real = augment_fake = lambda x: diffaugment(x, generator=rng)  # noqa: E731
-    elif method == "ada":
-        augment_real = augment_fake = lambda x: ada(x, p=controller.p, generator=rng)  # noqa: E731
-    elif method == "real-only":
-        augment_real, augment_fake = (lambda x: diffaugment(x, generator=rng)), identity
-    elif method == "none":
-        augment_real = augment_fake = identity
-    else:
-        raise ValueError(f"method must be one of {METHODS + ('real-only',)}, got {method!r}")
-
-    p_trace = []
-    x = images * 2 - 1  # (N, 1, S, S) in [-1, 1]
-    for step in range(steps):
-        index = torch.randint(0, len(x), (batch_size,), generator=rng)
-        real, y = x[index], None if labels is None else labels[index]
-        fake = G(torch.randn(batch_size, 64, generator=rng), y)
-        real_logits = D(augment_real(real), y)
-        loss_d = discriminator_loss(real_logits, D(augment_fake(fake.detach()), y))
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        loss_g = generator_loss(D(augment_fake(fake), y))
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        ema.update(G)
-        if method == "ada":
-            controller.update(real_logits)
-        p_trace.append(controller.p)
-        if on_step is not None:
-            # D is always in train mode, so this extra pass changes nothing it uses
-            with torch.no_grad():
-                r_t = torch.sign(D(real, y)).mean().item()
-            on_step(step + 1, ema.module, r_t)
-    return ema.module, p_trace
 
 
 def train_leak_detector(images: torch.Tensor, *, seed: int = 0, steps: int = 300) -> ConvClassifier:
@@ -231,7 +139,7 @@ def run_faces(args: argparse.Namespace) -> None:
                     )
                     curve["r_t"].append(sum(recent[-50:]) / len(recent[-50:]))
 
-            _, p_trace = train_gan(
+            _, trace = train_limited_data_gan(
                 real,
                 None,
                 method=method,
@@ -248,7 +156,7 @@ def run_faces(args: argparse.Namespace) -> None:
                     pca_fd=curve["pca_fd"][-1],
                     nn=curve["nn"][-1],
                     r_t=curve["r_t"][-1],
-                    final_p=p_trace[-1],
+                    final_p=trace["p"][-1],
                     curve=curve,
                     seconds=time.perf_counter() - tic,
                 )
@@ -256,7 +164,7 @@ def run_faces(args: argparse.Namespace) -> None:
             print(
                 f"faces {method:<12} seed {seed}: PCA-FD "
                 + " ".join(f"{v:.1f}" for v in curve["pca_fd"])
-                + f"; NN {curve['nn'][-1]:.3f}; r_t {curve['r_t'][-1]:.2f}; p {p_trace[-1]:.2f} "
+                + f"; NN {curve['nn'][-1]:.3f}; r_t {curve['r_t'][-1]:.2f}; p {trace['p'][-1]:.2f} "
                 f"({time.perf_counter() - tic:.0f} s)",
                 flush=True,
             )
@@ -333,7 +241,7 @@ def main() -> None:
     args.output = args.output or ROOT / "benchmarks/results/gan_limited_data"
 
     train_set, test_set = digits("train"), digits("test")
-    reference = metrics.reference_classifier()
+    reference = recipes.reference_classifier()
     detector = train_leak_detector(train_set.images)
     n = len(test_set)
     eval_labels = torch.arange(n) % 10
@@ -364,7 +272,7 @@ def main() -> None:
                 continue
             data = subset(train_set, fraction=fraction, seed=seed) if fraction < 1 else train_set
             tic = time.perf_counter()
-            G, p_trace = train_gan(
+            G, trace = train_limited_data_gan(
                 data.images,
                 data.labels,
                 method=method,
@@ -381,14 +289,14 @@ def main() -> None:
                     num_images=len(data),
                     frechet=fd,
                     flagged=flagged,
-                    final_p=p_trace[-1],
-                    p_trace=p_trace[:: max(1, args.steps // 100)],
+                    final_p=trace["p"][-1],
+                    p_trace=trace["p"][:: max(1, args.steps // 100)],
                     seconds=time.perf_counter() - tic,
                 )
             )
             print(
                 f"{fraction:>5.0%} {method:<12} seed {seed}: FD {fd:6.2f}, flagged {flagged:5.1%}, "
-                f"p {p_trace[-1]:.2f} ({time.perf_counter() - tic:.0f} s)",
+                f"p {trace['p'][-1]:.2f} ({time.perf_counter() - tic:.0f} s)",
                 flush=True,
             )
 

@@ -29,8 +29,8 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 
 from genaug.diffusion import DDIMSampler, DDPMSampler, NoiseSchedule, classifier_free_guidance
-from genaug.diffusion.ddpm import digits_ddpm_config
 from genaug.nn import UNet, UNetConfig
+from genaug.recipes import digits_ddpm_config
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 1.05  # ours / diffusers wall time should not exceed this

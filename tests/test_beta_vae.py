@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from genaug.train import fit_vae
 from genaug.vae import (
     CVAE,
     CVAEConfig,
     capacity_loss,
-    fit_vae,
     gaussian_kl,
     kl_per_dimension,
     latent_traversal,
@@ -97,7 +97,7 @@ def test_bad_input(call, error):
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
 def test_shapes_beta_vae_settings(profile):
-    from genaug.vae import shapes_beta_vae_settings
+    from genaug.recipes import shapes_beta_vae_settings
 
     model_config, train_config = shapes_beta_vae_settings(4.0, profile)
     assert model_config.num_classes == 0 and model_config.latent_dim == 8

@@ -163,7 +163,7 @@ def test_bad_input():
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
 def test_digits_cvae_settings_are_the_cache_key(profile):
     from genaug.cache import config_hash
-    from genaug.vae import digits_cvae_settings
+    from genaug.recipes import digits_cvae_settings
 
     model_config, train_config = digits_cvae_settings(profile)
     assert model_config.num_classes == 10 and model_config.image_size == 16

@@ -154,7 +154,7 @@ def test_bad_inputs():
 
 
 def test_pretrained_digits_ddpm_is_cached_and_shared():
-    from genaug.diffusion.ddpm import DigitsDDPMConfig, pretrained_digits_ddpm
+    from genaug.recipes import DigitsDDPMConfig, pretrained_digits_ddpm
 
     recipe = DigitsDDPMConfig(base_channels=8, channel_mults=(1, 2), steps=3, batch_size=8)
     first = pretrained_digits_ddpm(recipe)

@@ -8,18 +8,15 @@ import torch
 from genaug.augment.generative import GenerativeAugmenter
 from genaug.data import digits
 from genaug.diffusion import DDIMSampler, NoiseSchedule
-from genaug.diffusion.ldm import (
+from genaug.diffusion.autoencoder import (
     AutoencoderConfig,
-    DigitsLDMConfig,
     KLAutoencoder,
-    LatentDiffusion,
-    LatentDiffusionAugmenter,
     autoencoder_loss,
-    digits_ldm_config,
     latent_scale_factor,
-    pretrained_digits_ldm,
 )
+from genaug.diffusion.ldm import LatentDiffusion, LatentDiffusionAugmenter
 from genaug.nn import UNet, UNetConfig
+from genaug.recipes import DigitsLDMConfig, digits_ldm_config, pretrained_digits_ldm
 
 TINY = DigitsLDMConfig(
     ae_base_channels=8,

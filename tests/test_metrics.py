@@ -5,7 +5,7 @@ import pytest
 import scipy.linalg
 import torch
 
-from genaug import metrics
+from genaug import metrics, recipes
 from genaug.data import digits
 
 
@@ -92,7 +92,7 @@ def test_bad_feature_inputs():
 def reference(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GENAUG_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield metrics.reference_classifier()
+        yield recipes.reference_classifier()
 
 
 def test_reference_classifier_is_accurate_and_cached(reference):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genaug.vae.nvae import NVAE, NVAEConfig, ResidualCell, fit_nvae, kl_balance_weights
+from genaug.train import fit_nvae
+from genaug.vae.nvae import NVAE, NVAEConfig, ResidualCell, kl_balance_weights
 
 
 def tiny(**overrides):

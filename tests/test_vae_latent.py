@@ -9,13 +9,13 @@ import torch
 from helpers import BandClassifier, bands
 
 from genaug.augment import label_agreement
+from genaug.train import fit_vae
 from genaug.vae import (
     CVAE,
     AttributeEditAugmenter,
     CVAEConfig,
     InterpolationAugmenter,
     attribute_direction,
-    fit_vae,
     lerp,
     slerp,
 )

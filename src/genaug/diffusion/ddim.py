@@ -25,11 +25,11 @@ from collections.abc import Sequence
 
 import torch
 
-from genaug.diffusion.ddpm import (
+from genaug.diffusion.sampling import (
     Callback,
     ModelFn,
     StepOutput,
-    _check_sample,
+    check_sample,
     leading_timesteps,
 )
 from genaug.diffusion.schedule import NoiseSchedule, make_generators, per_sample_noise
@@ -102,8 +102,8 @@ class DDIMSampler:
         Returns:
             A :class:`~genaug.diffusion.ddpm.StepOutput`.
         """
-        _check_sample("sample", sample)
-        _check_sample("model_output", model_output, sample)
+        check_sample("sample", sample)
+        check_sample("model_output", model_output, sample)
         timestep = int(self.schedule.check_timesteps(timestep))
         prev_timestep = int(prev_timestep)
         if not -1 <= prev_timestep < timestep:
@@ -131,7 +131,7 @@ class DDIMSampler:
         if eta > 0:
             if noise is None:
                 raise ValueError("noise is required when eta > 0")
-            _check_sample("noise", noise, sample)
+            check_sample("noise", noise, sample)
             prev_sample = prev_sample + std * noise
         return StepOutput(prev_sample=prev_sample, pred_original_sample=pred_original)
 
@@ -173,7 +173,7 @@ class DDIMSampler:
                 raise ValueError("pass seeds and shape to draw x_T, or start=x_T")
             sample = per_sample_noise(generators, shape, device=device)  # (B, C, H, W)
         else:
-            _check_sample("start", start)
+            check_sample("start", start)
             sample = start.to(device)
             if generators is not None and len(generators) != len(sample):
                 raise ValueError(f"got {len(generators)} seeds for {len(sample)} samples")
@@ -224,7 +224,7 @@ class DDIMSampler:
             (B, C, H, W) x_T at timestep ``timesteps(num_steps)[0]``, such that
             ``sample(model_fn, num_steps=num_steps, start=x_T)`` returns ``sample`` again.
         """
-        _check_sample("sample", sample)
+        check_sample("sample", sample)
         if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
             raise ValueError(f"refine must be an int >= 0, got {refine!r}")
         ascending = self.timesteps(num_steps)[::-1]  # 0, r, 2r, ...

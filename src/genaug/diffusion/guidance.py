@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genaug.diffusion.ddpm import ModelFn
+from genaug.diffusion.sampling import ModelFn
 from genaug.diffusion.schedule import NoiseSchedule
 
 

@@ -31,8 +31,8 @@ from torch import Tensor, nn
 
 from genaug.augment.generative import ConditionalAugmenter, GenerativeAugmenter
 from genaug.diffusion.ddim import DDIMSampler
-from genaug.diffusion.ddpm import ModelFn, _check_sample
 from genaug.diffusion.guidance import classifier_free_guidance
+from genaug.diffusion.sampling import ModelFn, check_sample
 from genaug.diffusion.schedule import NoiseSchedule, make_generators, per_sample_noise
 
 
@@ -85,7 +85,7 @@ def sdedit(
     Returns:
         (B, C, H, W) edited images.
     """
-    _check_sample("images", images)
+    check_sample("images", images)
     timesteps = sdedit_timesteps(strength, schedule.num_timesteps, num_steps)
     generators = make_generators(seeds)
     if len(generators) != len(images):

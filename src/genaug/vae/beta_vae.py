@@ -18,15 +18,12 @@ al.'s capacity objective ``reconstruction + gamma * |KL - C|``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import Tensor
 
-from genaug.config import by_profile
-from genaug.vae.cvae import CVAE, CVAEConfig
+from genaug.vae.cvae import CVAE
 
-__all__ = ["capacity_loss", "kl_per_dimension", "latent_traversal", "shapes_beta_vae_settings"]
+__all__ = ["capacity_loss", "kl_per_dimension", "latent_traversal"]
 
 
 def kl_per_dimension(mean: Tensor, logvar: Tensor) -> Tensor:
@@ -115,48 +112,3 @@ def capacity_loss(
     if capacity < 0 or gamma <= 0:
         raise ValueError(f"need capacity >= 0 and gamma > 0, got {capacity} and {gamma}")
     return reconstruction + gamma * (kl - capacity).abs()
-
-
-def shapes_beta_vae_settings(
-    beta: float, profile: str | None = None
-) -> tuple[CVAEConfig, dict[str, Any]]:
-    """The beta-VAE of lesson 5.2.1 on grey 16x16 ``shapes``: its model and its cache key.
-
-    Lesson 3.2 reuses the beta = 4 model; both lessons build their settings here,
-    so the cache key (name ``"beta-vae-shapes"``) cannot drift between them. The
-    training images are the first ``num_train`` of
-    ``genaug.data.shapes(num_train + 2000, size=16, seed=0, colour=False)``.
-
-    Args:
-        beta: the KL weight the model is trained with.
-        profile: ``"smoke"``, ``"cpu"`` or ``"gpu"`` (default: the active profile).
-
-    Returns:
-        ``(model_config, train_config)``: the :class:`~genaug.vae.cvae.CVAEConfig`
-        and a dict of everything that determines the trained weights (the model's
-        fields, ``num_train``, ``steps``, ``batch_size``, ``lr``, ``warmup_steps``,
-        ``beta``, ``seed`` and ``data``).
-    """
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
-    sizes = by_profile(
-        smoke=dict(num_train=1024, steps=100),
-        cpu=dict(num_train=4096, steps=1500),
-        gpu=dict(num_train=8192, steps=6000),
-        profile=profile,
-    )
-    model_config = CVAEConfig(
-        image_size=16, channels=1, latent_dim=8, base_channels=16, hidden_dim=128, num_classes=0
-    )
-    train_config = {
-        **vars(model_config),
-        "num_train": sizes["num_train"],
-        "steps": sizes["steps"],
-        "batch_size": 64,
-        "lr": 2e-3,
-        "warmup_steps": sizes["steps"] // 5,
-        "beta": beta,
-        "seed": 0,
-        "data": "shapes-16-grey-seed0",
-    }
-    return model_config, train_config

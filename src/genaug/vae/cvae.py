@@ -29,19 +29,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from genaug.augment.generative import ConditionalAugmenter
-from genaug.config import by_profile
-from genaug.train import fit
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, reparameterize
 
-__all__ = ["CVAE", "CVAEAugmenter", "CVAEConfig", "digits_cvae_settings", "fit_vae"]
+__all__ = ["CVAE", "CVAEAugmenter", "CVAEConfig"]
 
 
 @dataclass
@@ -262,90 +258,6 @@ class CVAE(nn.Module):
         return torch.sigmoid(self.decode(mean, labels))
 
 
-def fit_vae(
-    model: CVAE,
-    images: Tensor,
-    labels: Tensor | None = None,
-    *,
-    steps: int,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    beta: float = 1.0,
-    warmup_steps: int = 0,
-    seed: int = 0,
-    checkpoint: str | Path | None = None,
-    progress: bool = False,
-    description: str = "VAE",
-) -> dict[str, list[float]]:
-    """Train a (C)VAE with Adam on the negative beta-ELBO, minibatches drawn with replacement.
-
-    The step is the one lesson 5.2.2 writes out: draw a batch, ``model.loss``,
-    one Adam step. KL warm-up (Bowman et al., 2016) ramps the KL weight linearly
-    from 0 to ``beta`` over ``warmup_steps``, which keeps the decoder from
-    ignoring z early on. All randomness comes from one generator seeded with
-    ``seed``; the model is re-initialised from ``seed`` first, so equal arguments
-    give equal weights (what :func:`genaug.cache.load_or_train` relies on).
-
-    Args:
-        model: the :class:`~genaug.vae.cvae.CVAE` to train in place (on its current device).
-        images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
-        labels: ``(N,)`` labels, or None for an unconditional VAE.
-        steps: number of optimiser steps (>= 1).
-        batch_size: images per step.
-        lr: Adam learning rate.
-        beta: final weight of the KL term.
-        warmup_steps: steps of the linear KL warm-up (0: none).
-        seed: seed of the initialisation, batches and noise.
-        checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
-        progress: show a progress bar.
-        description: the progress bar's label.
-
-    Returns:
-        The history: per step ``loss``, ``reconstruction``, ``kl``, ``neg_elbo`` and ``beta``.
-    """
-    if not isinstance(model, CVAE):
-        raise TypeError(f"model must be a CVAE, got {type(model).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be an int >= 0, got {warmup_steps!r}")
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError("images must be an (N, C, H, W) tensor")
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    torch.manual_seed(seed)
-    for layer in model.modules():  # deterministic initialisation
-        if layer is not model and hasattr(layer, "reset_parameters"):
-            layer.reset_parameters()
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-
-    def step(index: int) -> dict[str, float]:
-        batch = torch.randint(0, len(images), (batch_size,), generator=generator)
-        batch_labels = None if labels is None else labels[batch.to(labels.device)]
-        weight = beta * min(1.0, (index + 1) / warmup_steps) if warmup_steps else beta
-        terms = model.loss(
-            images[batch.to(images.device)], batch_labels, beta=weight, generator=generator
-        )
-        optimizer.zero_grad()
-        terms["loss"].backward()
-        optimizer.step()
-        return {**{key: value.item() for key, value in terms.items()}, "beta": weight}
-
-    history = fit(
-        step,
-        num_steps=steps,
-        modules={"vae": model},
-        optimizers={"adam": optimizer},
-        generator=generator,
-        checkpoint=checkpoint,
-        progress=progress,
-        description=description,
-    )
-    model.eval()
-    return history
-
-
 class CVAEAugmenter(ConditionalAugmenter):
     """Conditional generation as augmentation: new images of the requested classes.
 
@@ -373,46 +285,3 @@ class CVAEAugmenter(ConditionalAugmenter):
         return self.model.sample(
             len(labels), labels=labels, generator=generator, temperature=self.temperature
         )
-
-
-def digits_cvae_settings(profile: str | None = None) -> tuple[CVAEConfig, dict[str, Any]]:
-    """The CVAE of lesson 5.2.2 on the 16x16 training digits: its model and its cache key.
-
-    Lesson 3.2 reuses this model; both lessons build their settings here, so the
-    cache key that :func:`genaug.cache.load_or_train` computes from them (under
-    the name ``"cvae-digits"``) cannot drift between the lessons.
-
-    Args:
-        profile: ``"smoke"``, ``"cpu"`` or ``"gpu"`` (default: the active profile).
-
-    Returns:
-        ``(model_config, train_config)``: the :class:`~genaug.vae.cvae.CVAEConfig`, and a dict of
-        everything that determines the trained weights (the model's fields,
-        ``steps``, ``batch_size``, ``lr``, ``warmup_steps``, ``beta``, ``seed`` and
-        ``data``), to pass to :func:`~genaug.vae.cvae.fit_vae` and as the cache key.
-    """
-    sizes = by_profile(
-        smoke=dict(steps=150, base_channels=16, hidden_dim=64),
-        cpu=dict(steps=3000, base_channels=32, hidden_dim=256),
-        gpu=dict(steps=10000, base_channels=32, hidden_dim=256),
-        profile=profile,
-    )
-    model_config = CVAEConfig(
-        image_size=16,
-        channels=1,
-        latent_dim=16,
-        base_channels=sizes["base_channels"],
-        hidden_dim=sizes["hidden_dim"],
-        num_classes=10,
-    )
-    train_config = {
-        **vars(model_config),
-        "steps": sizes["steps"],
-        "batch_size": 64,
-        "lr": 2e-3,
-        "warmup_steps": sizes["steps"] // 5,
-        "beta": 1.0,
-        "seed": 0,
-        "data": "digits-train-16",
-    }
-    return model_config, train_config

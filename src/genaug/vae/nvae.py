@@ -19,7 +19,7 @@ with the paper's four ingredients:
    ramp each group's KL is re-weighted in proportion to its size and its
    current average KL (paper Appendix A), so that no group collapses early.
 
-:func:`~genaug.vae.nvae.fit_nvae` trains the model (the step the lesson writes out, repeated), and
+:func:`~genaug.train.fit_nvae` trains the model (the step the lesson writes out, repeated), and
 :meth:`~genaug.vae.nvae.NVAE.log_importance_weights` gives the importance weights of the
 importance-weighted bound of Burda et al. (2016), a second, tighter measure.
 
@@ -31,15 +31,13 @@ top-down feature map h_l; ``features`` -> the encoder's bottom-up features.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from genaug.train import fit
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, gaussian_log_density
 
-__all__ = ["NVAE", "NVAEConfig", "ResidualCell", "fit_nvae", "kl_balance_weights"]
+__all__ = ["NVAE", "NVAEConfig", "ResidualCell", "kl_balance_weights"]
 
 
 @dataclass
@@ -167,9 +165,24 @@ class NVAE(nn.Module):
             nn.SiLU(),
             nn.Conv2d(width, config.channels, 3, padding=1),
         )
-        for conv in [*self.posterior, *self.prior]:  # start with q = p = N(0, I)
-            nn.init.zeros_(conv.weight)
-            nn.init.zeros_(conv.bias)
+        self._zero_posterior_and_prior()
+
+    def _zero_posterior_and_prior(self) -> None:
+        with torch.no_grad():  # start with q = p = N(0, I)
+            self.start.zero_()
+            for conv in [*self.posterior, *self.prior]:
+                conv.weight.zero_()
+                conv.bias.zero_()
+
+    def reset_parameters(self) -> None:
+        """Re-draw every layer's weights (from torch's global generator), then start at q = p = N(0, I).
+
+        :func:`genaug.train.reinitialise` calls this, so equal seeds give equal weights.
+        """
+        for layer in self.modules():
+            if layer is not self and hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+        self._zero_posterior_and_prior()
 
     def _check_images(self, images: Tensor) -> None:
         size, channels = self.config.image_size, self.config.channels
@@ -344,91 +357,3 @@ class NVAE(nn.Module):
             weights.append(log_likelihood - torch.stack(log_ratios).sum(0))  # (B,)
         self.train(was_training)
         return torch.stack(weights)  # (S, B)
-
-
-def fit_nvae(
-    model: NVAE,
-    images: Tensor,
-    *,
-    steps: int,
-    batch_size: int = 64,
-    lr: float = 2e-3,
-    warmup_steps: int = 0,
-    balance: bool = True,
-    seed: int = 0,
-    checkpoint: str | Path | None = None,
-    progress: bool = False,
-    description: str = "NVAE",
-) -> dict[str, list[float]]:
-    """Train an :class:`~genaug.vae.nvae.NVAE` with Adam: KL warm-up, KL balancing during the warm-up.
-
-    The step is the one lesson 5.2.3 writes out: draw a batch (with replacement),
-    :meth:`~genaug.vae.nvae.NVAE.loss` with ``kl_weight = min(1, (step + 1) / warmup_steps)`` and
-    ``balance`` while that weight is below 1, one Adam step. Everything else
-    matches :func:`genaug.vae.cvae.fit_vae`, so the two models can be compared
-    at equal data, steps, batch size and optimiser: the model is re-initialised
-    from ``seed`` and all randomness comes from one generator seeded with it.
-
-    Args:
-        model: the :class:`~genaug.vae.nvae.NVAE` to train in place (on its current device).
-        images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
-        steps: number of optimiser steps (>= 1).
-        batch_size: images per step.
-        lr: Adam learning rate.
-        warmup_steps: steps of the linear KL warm-up (0: none, weight 1 throughout).
-        balance: apply :func:`~genaug.vae.nvae.kl_balance_weights` during the warm-up.
-        seed: seed of the initialisation, batches and noise.
-        checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
-        progress: show a progress bar.
-        description: the progress bar's label.
-
-    Returns:
-        The history: per step ``loss``, ``reconstruction``, ``kl``, ``neg_elbo``,
-        ``kl_group0``, ``kl_group1`` and ``kl_weight``.
-    """
-    if not isinstance(model, NVAE):
-        raise TypeError(f"model must be an NVAE, got {type(model).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be an int >= 0, got {warmup_steps!r}")
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError("images must be an (N, C, H, W) tensor")
-    torch.manual_seed(seed)
-    for layer in model.modules():  # deterministic initialisation
-        if layer is not model and hasattr(layer, "reset_parameters"):
-            layer.reset_parameters()
-    with torch.no_grad():  # start with q = p = N(0, I), as in __init__
-        model.start.zero_()
-        for conv in [*model.posterior, *model.prior]:
-            conv.weight.zero_()
-            conv.bias.zero_()
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-
-    def step(index: int) -> dict[str, float]:
-        batch = torch.randint(0, len(images), (batch_size,), generator=generator)
-        weight = min(1.0, (index + 1) / warmup_steps) if warmup_steps else 1.0
-        terms = model.loss(
-            images[batch.to(images.device)],
-            kl_weight=weight,
-            balance=balance and weight < 1.0,
-            generator=generator,
-        )
-        optimizer.zero_grad()
-        terms["loss"].backward()
-        optimizer.step()
-        return {**{key: value.item() for key, value in terms.items()}, "kl_weight": weight}
-
-    history = fit(
-        step,
-        num_steps=steps,
-        modules={"nvae": model},
-        optimizers={"adam": optimizer},
-        generator=generator,
-        checkpoint=checkpoint,
-        progress=progress,
-        description=description,
-    )
-    model.eval()
-    return history

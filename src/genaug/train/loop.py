@@ -1,4 +1,4 @@
-"""A plain training loop: progress bar, EMA of weights, periodic checkpoints, resume.
+"""The one training loop: progress bar, EMA of weights, NaN guard, periodic checkpoints, resume.
 
 The lesson writes the *step* (sample a batch, compute the losses, update the
 optimizers) because that is the idea being taught; :func:`fit` only repeats it

@@ -1,8 +1,7 @@
-"""Shared network blocks used across the course.
+"""A small UNet noise predictor for the diffusion lessons (5.3.x).
 
-Networks here are plain ``nn.Module``s with no training logic. Families add
-their own (``genaug.gan.dcgan``, later ``genaug.diffusion``) where a block is
-specific to one paper.
+Ronneberger et al. 2015's encoder-decoder with skips, in the form of Ho et al.
+2020: residual blocks with a (time + class) embedding, GroupNorm, SiLU.
 """
 
 from __future__ import annotations
@@ -12,123 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-
-def conv_block(in_channels: int, out_channels: int, *, norm: bool = True) -> nn.Sequential:
-    """Two 3x3 convolutions with BatchNorm and ReLU, spatial size unchanged.
-
-    Args:
-        in_channels: input channels C_in.
-        out_channels: output channels C_out.
-        norm: insert BatchNorm after each convolution.
-
-    Returns:
-        A module mapping (B, C_in, H, W) to (B, C_out, H, W).
-    """
-    layers: list[nn.Module] = []
-    for channels_in in (in_channels, out_channels):
-        layers.append(nn.Conv2d(channels_in, out_channels, 3, padding=1, bias=not norm))
-        if norm:
-            layers.append(nn.BatchNorm2d(out_channels))
-        layers.append(nn.ReLU(inplace=True))
-    return nn.Sequential(*layers)
-
-
-@dataclass
-class ClassifierConfig:
-    """Sizes of :class:`ConvClassifier`."""
-
-    in_channels: int = 1  # image channels C
-    image_size: int = 16  # H = W; must be divisible by 4
-    num_classes: int = 10  # output logits
-    width: int = 32  # channels of the first stage; the second has 2x
-    feature_dim: int = 128  # size of the penultimate features (used for Frechet distance)
-    dropout: float = 0.2  # dropout before the last layer
-
-
-class ConvClassifier(nn.Module):
-    """A small CNN image classifier: two conv stages, global pooling, an MLP head.
-
-    ``features(x)`` returns the penultimate activations, which
-    :mod:`genaug.metrics` uses to compare image distributions.
-
-    Args:
-        config: a :class:`ClassifierConfig`.
-    """
-
-    def __init__(self, config: ClassifierConfig) -> None:
-        super().__init__()
-        if config.image_size % 4 != 0:
-            raise ValueError(f"image_size must be divisible by 4, got {config.image_size}")
-        self.config = config
-        width = config.width
-        self.body = nn.Sequential(
-            conv_block(config.in_channels, width),
-            nn.MaxPool2d(2),  # (B, W, H/2, W/2)
-            conv_block(width, 2 * width),
-            nn.MaxPool2d(2),  # (B, 2W, H/4, W/4)
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(),  # (B, 2W)
-            nn.Linear(2 * width, config.feature_dim),
-            nn.ReLU(inplace=True),
-        )
-        self.head = nn.Sequential(
-            nn.Dropout(config.dropout), nn.Linear(config.feature_dim, config.num_classes)
-        )
-
-    def features(self, images: torch.Tensor) -> torch.Tensor:
-        """Penultimate features.
-
-        Args:
-            images: (B, C, H, W) float images in [0, 1].
-
-        Returns:
-            (B, feature_dim) features.
-        """
-        if images.ndim != 4 or images.shape[1] != self.config.in_channels:
-            raise ValueError(
-                f"expected images of shape (B, {self.config.in_channels}, H, W), "
-                f"got {tuple(images.shape)}"
-            )
-        return self.body(images)
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Class logits.
-
-        Args:
-            images: (B, C, H, W) float images in [0, 1].
-
-        Returns:
-            (B, num_classes) logits.
-        """
-        return self.head(self.features(images))
-
-
-# --- diffusion blocks: time embedding and a small UNet (lessons 5.3.x) -----------------------
-
-
-def timestep_embedding(timesteps: torch.Tensor, dim: int, *, max_period: float = 10000.0):
-    """Sinusoidal embedding of diffusion timesteps (Vaswani et al., 2017; Ho et al., 2020).
-
-    emb[:, i] = sin(t * f_i) for i < dim/2 and cos(t * f_i) after, with frequencies
-    f_i = max_period ** (-i / (dim/2)) spaced geometrically from 1 to 1/max_period.
-
-    Args:
-        timesteps: (B,) integer or float timesteps.
-        dim: embedding size D (even).
-        max_period: the slowest period.
-
-    Returns:
-        (B, D) float32 embedding.
-    """
-    if dim % 2:
-        raise ValueError(f"dim must be even, got {dim}")
-    if timesteps.ndim != 1:
-        raise ValueError(f"timesteps must have shape (B,), got {tuple(timesteps.shape)}")
-    half = dim // 2
-    exponents = torch.arange(half, dtype=torch.float32, device=timesteps.device) / half
-    frequencies = max_period ** (-exponents)  # (D/2,)
-    angles = timesteps.float()[:, None] * frequencies[None]  # (B, D/2)
-    return torch.cat([angles.sin(), angles.cos()], dim=1)
+from genaug.nn.blocks import ResBlock, timestep_embedding
 
 
 @dataclass
@@ -162,45 +45,6 @@ class UNetConfig:
             raise ValueError("base_channels * each multiplier must be divisible by groups")
         if not isinstance(self.num_classes, int) or self.num_classes < 0:
             raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
-
-
-class ResBlock(nn.Module):
-    """GroupNorm-SiLU-conv twice, with the (time + class) embedding added in between.
-
-    Args:
-        in_channels: C_in.
-        out_channels: C_out.
-        embed_dim: size of the conditioning embedding.
-        groups: GroupNorm groups.
-        dropout: dropout before the second convolution.
-    """
-
-    def __init__(
-        self, in_channels: int, out_channels: int, embed_dim: int, *, groups: int, dropout: float
-    ) -> None:
-        super().__init__()
-        self.norm1 = nn.GroupNorm(min(groups, in_channels), in_channels)
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.embed = nn.Linear(embed_dim, out_channels)
-        self.norm2 = nn.GroupNorm(groups, out_channels)
-        self.dropout = nn.Dropout(dropout)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        nn.init.zeros_(self.conv2.weight)  # each block starts as the identity
-        nn.init.zeros_(self.conv2.bias)
-        self.skip = (
-            nn.Conv2d(in_channels, out_channels, 1)
-            if in_channels != out_channels
-            else nn.Identity()
-        )
-
-    def forward(self, x: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
-        """(B, C_in, H, W), (B, E) -> (B, C_out, H, W)."""
-        h = self.conv1(nn.functional.silu(self.norm1(x)))
-        h = (
-            h + self.embed(nn.functional.silu(embedding))[:, :, None, None]
-        )  # (B, C_out, 1, 1) broadcast
-        h = self.conv2(self.dropout(nn.functional.silu(self.norm2(h))))
-        return self.skip(x) + h
 
 
 class UNet(nn.Module):
@@ -333,30 +177,3 @@ class UNet(nn.Module):
                 h = block(torch.cat([h, skips.pop()], dim=1), embedding)
             h = upsample(h)  # (B, C, 2H, 2W) except at full resolution
         return self.out(h)
-
-
-class NoiseAwareClassifier(nn.Module):
-    """A classifier of noisy images x_t, for classifier guidance (Dhariwal & Nichol, 2021).
-
-    A :class:`ConvClassifier` that sees the noise level as an extra constant input channel
-    holding t / T, so one network classifies images at every step of the diffusion.
-
-    Args:
-        config: the inner classifier's config; its ``in_channels`` must be the image
-            channels + 1.
-        num_timesteps: T, used to scale t to [0, 1).
-    """
-
-    def __init__(self, config: ClassifierConfig, *, num_timesteps: int) -> None:
-        super().__init__()
-        if config.in_channels < 2:
-            raise ValueError("config.in_channels must be the image channels + 1 (the time channel)")
-        self.classifier = ConvClassifier(config)
-        self.num_timesteps = num_timesteps
-
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
-        """(B, C, H, W) noisy images and (B,) timesteps -> (B, num_classes) logits."""
-        if timesteps.shape != (len(x),):
-            raise ValueError(f"timesteps must have shape ({len(x)},), got {tuple(timesteps.shape)}")
-        level = (timesteps.float() / self.num_timesteps).view(-1, 1, 1, 1)  # (B, 1, 1, 1)
-        return self.classifier(torch.cat([x, level.expand(-1, 1, *x.shape[2:])], dim=1))

@@ -1,0 +1,36 @@
+"""Measurements, one kind a file.
+
+* :mod:`~genaug.metrics.distribution`: Frechet distance, KID, PCA Frechet distance;
+* :mod:`~genaug.metrics.memorisation`: nearest-training-image distances;
+* :mod:`~genaug.metrics.reference`: the reference digits classifier's features and predictions
+  (trained once by :func:`genaug.recipes.reference_classifier`);
+* :mod:`~genaug.metrics.disentanglement`: the mutual information gap (MIG).
+"""
+
+from genaug.metrics.disentanglement import (
+    discrete_entropy,
+    discrete_mutual_information,
+    discretize,
+    mutual_information_gap,
+    mutual_information_matrix,
+)
+from genaug.metrics.distribution import (
+    frechet_distance,
+    kernel_inception_distance,
+    pca_frechet_distance,
+)
+from genaug.metrics.memorisation import nearest_neighbour_distance
+from genaug.metrics.reference import ReferenceClassifier
+
+__all__ = [
+    "ReferenceClassifier",
+    "discrete_entropy",
+    "discrete_mutual_information",
+    "discretize",
+    "frechet_distance",
+    "kernel_inception_distance",
+    "mutual_information_gap",
+    "mutual_information_matrix",
+    "nearest_neighbour_distance",
+    "pca_frechet_distance",
+]
