@@ -4,6 +4,7 @@ free of the cache, data, training loop and recipes, and no module grows into a d
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,26 @@ def test_the_scan_sees_imports_inside_functions(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f():\n    from genaug.recipes import x\n    import genaug.cache\n")
     assert _imported_rooms(probe) == {"recipes", "cache"}
+
+
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+
+
+def _lesson_labels() -> set[str]:
+    """Every equation label defined in a lesson (``:label: eq-...``)."""
+    labels = set()
+    for path in LESSONS.rglob("*.ipynb"):
+        labels.update(re.findall(r":label: (eq-[a-z0-9-]+)", path.read_text()))
+    return labels
+
+
+def test_every_equation_label_cited_in_src_exists_in_a_lesson():
+    labels = _lesson_labels()
+    assert len(labels) > 20, "the lessons should define their equations with :label:"
+    cited = {}
+    for path in MODULES:
+        for label in re.findall(r"Eq\. \((eq-[a-z0-9-]+)\)", path.read_text()):
+            cited.setdefault(label, []).append(str(path.relative_to(SRC)))
+    assert len(cited) >= 10, "code should cite the lessons' equation labels"
+    missing = {label: files for label, files in cited.items() if label not in labels}
+    assert not missing, f"labels cited in src but defined in no lesson: {missing}"

@@ -1,5 +1,7 @@
 """Classical (model-free) augmentations, one stateless function per kind.
 
+Each kind is a stateless function (parameters drawn per sample from a
+``torch.Generator``) with a :class:`~genaug.augment.transform.Transform` class over it.
 :func:`random_shift` is the translation the reference classifier trains with.
 """
 
@@ -9,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from genaug._checks import check_int
+from genaug.augment.transform import Transform
 
 
 def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -34,3 +37,23 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
             for i, (dy, dx) in enumerate(offsets.tolist())
         ]
     )
+
+
+class RandomShift(Transform):
+    """Translate each image by its own integer offset in [-max_shift, max_shift], zero-filled.
+
+    The augmentation the reference classifier trains with (:func:`random_shift`).
+
+    Args:
+        max_shift: largest shift in pixels (>= 0).
+    """
+
+    def __init__(self, max_shift: int) -> None:
+        check_int("max_shift", max_shift, min=0)
+        self.max_shift = max_shift
+
+    def forward(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Shift each image of a (B, C, H, W) batch."""
+        if generator is None:
+            generator = torch.default_generator
+        return random_shift(images, self.max_shift, generator)

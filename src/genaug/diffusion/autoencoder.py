@@ -244,7 +244,7 @@ def autoencoder_loss(
     kl_weight: float,
     generator: torch.Generator | None = None,
 ) -> AutoencoderLoss:
-    """The first-stage loss: -log p(x | z) + kl_weight * KL(q(z | x) || N(0, I)).
+    """The first-stage loss, Eq. (eq-ldm-autoencoder): -log p(x | z) + kl_weight * KL(q(z | x) || N(0, I)).
 
     With ``kl_weight = 1`` this is the negative ELBO of a VAE (lesson 4.2); latent
     diffusion uses a small weight, so z stores the image almost losslessly while its
@@ -268,7 +268,7 @@ def autoencoder_loss(
 
 
 def latent_scale_factor(latents: Tensor) -> float:
-    """1 / std of the latents, the paper's rescaling of KL-regularised latents.
+    """1 / std of the latents, Eq. (eq-ldm-scale); Rombach et al., Sec. 4.3.2 and Appendix G.
 
     Args:
         latents: (N, C, h, w) latents z of (a large batch of) training images.

@@ -119,11 +119,11 @@ class DDPMSampler:
         beta_prod_t, beta_prod_prev = 1 - alpha_prod_t, 1 - alpha_prod_prev
         alpha_t = alpha_prod_t / alpha_prod_prev
         beta_t = 1 - alpha_t
-        # 2. predict x_0 by inverting Eq. 4: x_0 = (x_t - sqrt(1 - bar(alpha)_t) eps) / sqrt(bar(alpha)_t)
+        # 2. predict x_0 by inverting Eq. (eq-ddpm-closed-form); Ho et al., Eq. 4: x_0 = (x_t - sqrt(1 - bar(alpha)_t) eps) / sqrt(bar(alpha)_t)
         pred_original = (sample - beta_prod_t.sqrt() * model_output) / alpha_prod_t.sqrt()
         if self.clip_sample:
             pred_original = pred_original.clamp(-self.clip_range, self.clip_range)
-        # 3. posterior mean tilde(mu)(x_t, x_0) of q(x_{t-1} | x_t, x_0), Eq. 7
+        # 3. posterior mean tilde(mu)(x_t, x_0) of q(x_{t-1} | x_t, x_0), Eq. (eq-math-posterior); Ho et al., Eq. 7
         coef_original = alpha_prod_prev.sqrt() * beta_t / beta_prod_t
         coef_sample = alpha_t.sqrt() * beta_prod_prev / beta_prod_t
         mean = coef_original * pred_original + coef_sample * sample
@@ -209,7 +209,7 @@ def ddpm_loss(
     labels: torch.Tensor | None = None,
     label_dropout: float = 0.0,
 ) -> torch.Tensor:
-    """The simple loss of Ho et al., Eq. 14 (Algorithm 1), one Monte Carlo sample per image.
+    """The simple loss, Eq. (eq-ddpm-loss); Ho et al., Eq. 14 (Algorithm 1), one Monte Carlo sample per image.
 
     Args:
         model: eps_theta, called as ``model(x_t, t)`` or ``model(x_t, t, labels)``; a
@@ -229,7 +229,7 @@ def ddpm_loss(
     # 1. t ~ Uniform{0, .., T-1}, eps ~ N(0, I)
     timesteps = torch.randint(0, schedule.num_timesteps, (batch,), generator=generator)
     noise = torch.randn(original.shape, generator=generator).to(device, original.dtype)
-    # 2. x_t in closed form (Eq. 4)
+    # 2. x_t in closed form, Eq. (eq-ddpm-closed-form); Ho et al., Eq. 4
     noisy = schedule.add_noise(original, noise, timesteps.to(device))
     # 3. || eps - eps_theta(x_t, t) ||^2
     if labels is None:

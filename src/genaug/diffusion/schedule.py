@@ -46,7 +46,7 @@ def linear_betas(num_timesteps: int, beta_start: float, beta_end: float) -> torc
 
 
 def cosine_betas(num_timesteps: int, *, offset: float = 0.008, max_beta: float = 0.999):
-    """The cosine schedule of Nichol & Dhariwal (2021), their Eq. 17.
+    """The cosine schedule, Eq. (eq-ddpm-cosine); Nichol & Dhariwal (2021), their Eq. 17.
 
     bar(alpha)(s) = cos^2(pi/2 * (s + offset) / (1 + offset)) for s in [0, 1], and
     beta_t = 1 - bar(alpha)((t+1)/T) / bar(alpha)(t/T), clipped at ``max_beta`` so the
@@ -167,7 +167,7 @@ class NoiseSchedule:
     def add_noise(
         self, original: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor | int
     ) -> torch.Tensor:
-        """Sample x_t ~ q(x_t | x_0) in one shot: Eq. 4 of Ho et al. (2020).
+        """Sample x_t ~ q(x_t | x_0) in one shot: Eq. (eq-ddpm-closed-form); Ho et al. (2020), Eq. 4.
 
         x_t = sqrt(bar(alpha)_t) x_0 + sqrt(1 - bar(alpha)_t) eps.
 

@@ -206,7 +206,7 @@ def cycle_consistency_loss(
     real_b: torch.Tensor,
     reconstructed_b: torch.Tensor,
 ) -> torch.Tensor:
-    """L_cyc of the paper's Eq. 2: mean L1 distance between images and their round trips.
+    """L_cyc, Eq. (eq-cyclegan-cycle); the paper's Eq. 2: mean L1 distance between images and their round trips.
 
     Args:
         real_a: (B, C, H, W) images a.
