@@ -1,6 +1,23 @@
-"""Adapters from genaug to the pipelines readers already use (torchvision v2, diffusers,
-Keras, Albumentations).
+"""Adapters from genaug to the pipelines readers already use.
+
+* :mod:`~genaug.interop.torchvision`: a genaug Transform as a ``torchvision.transforms.v2``
+  transform (per-sample parameters kept);
+* :mod:`~genaug.interop.dataset`: a Dataset mixing real and generated samples at a ratio,
+  reproducible per index and per DataLoader worker;
+* :mod:`~genaug.interop.diffusers`: noise schedules to and from diffusers' schedulers.
 
 Optional dependencies are imported lazily inside each adapter, so importing
 :mod:`genaug` never requires them.
 """
+
+from genaug.interop.dataset import AugmentedDataset
+from genaug.interop.diffusers import from_diffusers, scheduler_config, to_diffusers
+from genaug.interop.torchvision import TorchvisionAdapter
+
+__all__ = [
+    "AugmentedDataset",
+    "TorchvisionAdapter",
+    "from_diffusers",
+    "scheduler_config",
+    "to_diffusers",
+]
