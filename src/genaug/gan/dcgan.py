@@ -143,13 +143,17 @@ class DCGANGenerator(nn.Module):
     ) -> torch.Tensor:
         """Draw images with z ~ N(0, I), in eval mode (BatchNorm uses running statistics).
 
+        The family contract (:mod:`genaug.augment`): images in [0, 1], mapped from the
+        network's tanh range by (x + 1) / 2; :meth:`forward` stays in [-1, 1], the
+        discriminator's range.
+
         Args:
             num_samples: number of images B.
             labels: (B,) labels for a conditional generator.
             generator: a CPU ``torch.Generator`` for reproducible z.
 
         Returns:
-            (B, C, H, W) images in [-1, 1] on the generator's device.
+            (B, C, H, W) images in [0, 1] on the generator's device.
         """
         if not isinstance(num_samples, int) or num_samples < 1:
             raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
@@ -157,9 +161,9 @@ class DCGANGenerator(nn.Module):
         latent = torch.randn(num_samples, self.config.latent_dim, generator=generator).to(device)
         was_training = self.training
         self.eval()
-        images = self(latent, None if labels is None else labels.to(device))
+        images = self(latent, None if labels is None else labels.to(device))  # in [-1, 1]
         self.train(was_training)
-        return images
+        return ((images + 1) / 2).clamp(0, 1)
 
 
 class DCGANDiscriminator(nn.Module):
