@@ -17,7 +17,8 @@ The paper's architecture guidelines (its Section 3), which this file follows:
 
 Optionally class-conditional: the generator concatenates a label embedding to
 z; the discriminator adds a projection term <embed(y), h> to its logit
-(Miyato & Koyama, 2018).
+(Miyato & Koyama, 2018). :class:`DCGANAugmenter` turns a conditional generator
+into an augmenter (lesson 3.1).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from genaug.augment.generative import ConditionalAugmenter
 
 
 @dataclass
@@ -220,6 +223,32 @@ class DCGANDiscriminator(nn.Module):
         elif labels is not None:
             raise ValueError("this discriminator is unconditional (num_classes=0): pass no labels")
         return logits
+
+
+class DCGANAugmenter(ConditionalAugmenter):
+    """Class-conditional DCGAN samples as augmentation (the course's augmenter interface).
+
+    Implements :class:`genaug.augment.generative.ConditionalAugmenter`:
+    ``augmenter(images, labels, n, generator=rng)`` draws ``n`` class-balanced labels
+    among the classes in ``labels`` and one generator sample per label, in [0, 1].
+
+    Args:
+        model: a trained :class:`DCGANGenerator` with ``num_classes > 0`` (sampled in
+            eval mode, e.g. the EMA copy).
+    """
+
+    def __init__(self, model: DCGANGenerator) -> None:
+        if not isinstance(model, DCGANGenerator):
+            raise TypeError(f"model must be a DCGANGenerator, got {type(model).__name__}")
+        if model.config.num_classes == 0:
+            raise ValueError("DCGANAugmenter needs a class-conditional generator (num_classes > 0)")
+        self.model = model
+
+    def sample(
+        self, labels: torch.Tensor, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """One sample per label, ``(n, C, H, W)`` in [0, 1] (see :meth:`DCGANGenerator.sample`)."""
+        return self.model.sample(len(labels), labels=labels.long(), generator=generator)
 
 
 def _check_labels(labels: torch.Tensor | None, batch: int, num_classes: int) -> None:
