@@ -125,8 +125,10 @@ def test_augmenter_translates_sources_and_keeps_their_labels(direction):
         torch.testing.assert_close(image, every[label])  # the translation of its own source
     # all five sources before any repeats
     assert sorted(new_labels[:5].tolist()) == [0, 1, 2, 3, 4]
+    model.train()
     again = augmenter(images, labels, 7, generator=torch.Generator().manual_seed(0))
     assert torch.equal(new_images, again[0]) and torch.equal(new_labels, again[1])
+    assert translator.training  # the caller's mode is given back
 
 
 def test_augmenter_bad_inputs():

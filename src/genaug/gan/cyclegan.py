@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.augment.generative import GenerativeAugmenter
+from genaug.nn.mode import eval_mode
 
 
 @dataclass
@@ -331,9 +332,6 @@ class CycleGANAugmenter(GenerativeAugmenter):
         # 2. translate in the networks' range [-1, 1] and map back to [0, 1]
         translator = self.model.G_AB if self.direction == "a_to_b" else self.model.G_BA
         device = next(translator.parameters()).device
-        was_training = translator.training
-        translator.eval()
-        with torch.no_grad():
+        with torch.no_grad(), eval_mode(translator):
             translated = translator(sources.to(device) * 2 - 1)  # (n, C, H, W)
-        translator.train(was_training)
         return ((translated + 1) / 2).clamp(0, 1).to(images.device), chosen
