@@ -158,7 +158,7 @@ class DCGANGenerator(nn.Module):
         Returns:
             (B, C, H, W) images in [0, 1] on the generator's device.
         """
-        if not isinstance(num_samples, int) or num_samples < 1:
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
             raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
         device = self.project[0].weight.device
         latent = torch.randn(num_samples, self.config.latent_dim, generator=generator).to(device)
