@@ -13,7 +13,9 @@ x_{t_prev} for any t_prev < t (Eq. 12 of the paper):
 with x0_hat = (x_t - sqrt(1 - bar(alpha)_t) eps_theta) / sqrt(bar(alpha)_t) and
 sigma_t = eta * sqrt((1 - bar(alpha)_prev) / (1 - bar(alpha)_t)) * sqrt(1 - bar(alpha)_t / bar(alpha)_prev)
 (Eq. 16). eta = 1 is DDPM-like, eta = 0 is deterministic: x_T -> x_0 is then a
-fixed map, which :meth:`DDIMSampler.invert` runs backwards.
+fixed map, which :meth:`DDIMSampler.invert` runs backwards. The sampler visits
+evenly spaced timesteps (``num_steps``) or any decreasing list (``timesteps``),
+from pure noise or from a given x_t (SDEdit starts from a noised image).
 
 The step reproduces diffusers' ``DDIMScheduler.step`` (epsilon prediction,
 ``set_alpha_to_one``, optional clipping); the tests check it number for number.

@@ -12,7 +12,8 @@ time t0 and runs the reverse process from there: a small t0 keeps the image
   s = 0 returns it untouched;
 * the reverse pass takes k = max(1, round(s * num_steps)) DDIM steps on timesteps
   spaced evenly from t0 - 1 down to 0, so ``num_steps`` is the number of steps a
-  *full* pass (s = 1) would take.
+  *full* pass (s = 1) would take; :meth:`~genaug.diffusion.ddim.DDIMSampler.sample`
+  runs them, given these ``timesteps`` and the noised image as its start.
 
 diffusers' img2img ``strength`` differs: it runs int(s * num_inference_steps) steps
 starting at the timestep found that far from the end of its own "leading" schedule,
