@@ -149,7 +149,7 @@ def test_bad_input():
         model.decode(torch.zeros(2, 5), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="beta"):
         model.loss(images, torch.tensor([0, 1]), beta=-1)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="num_samples must be"):
         model.sample(0, labels=torch.tensor([0]))
     unconditional = CVAE(tiny(num_classes=0))
     with pytest.raises(ValueError, match="unconditional"):

@@ -3,6 +3,8 @@
 import pytest
 import torch
 
+from genaug.augment.generative import GenerativeAugmenter
+from genaug.gan import StyleMixingAugmenter
 from genaug.gan.stylegan import ModulatedConv2d, StyleGANConfig, StyleGANGenerator
 
 
@@ -142,3 +144,72 @@ def test_bad_arguments_raise():
         generator(torch.randn(2, 5))
     with pytest.raises(ValueError, match="ws must have shape"):
         generator.synthesis(torch.randn(2, 5, 8))
+
+
+def test_sample_is_the_forward_pass_mapped_to_unit_range():
+    generator = make_generator(num_classes=3)
+    with torch.no_grad():
+        generator.to_image.weight.mul_(100)  # saturate the tanh: outputs reach -1 and 1
+        generator.layers[0].noise_strength.fill_(1.0)
+    labels = torch.tensor([0, 2, 1])
+    samples = generator.sample(3, labels=labels, generator=torch.Generator().manual_seed(4))
+    rng = torch.Generator().manual_seed(4)
+    with torch.no_grad():
+        raw = generator(torch.randn(3, 8, generator=rng), labels, generator=rng)
+    assert raw.min() < -0.999 and raw.max() > 0.999
+    assert torch.equal(samples, (raw + 1) / 2)
+    again = generator.sample(3, labels=labels, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(samples, again)
+    with pytest.raises(ValueError, match="num_samples"):
+        generator.sample(0)
+
+
+def test_style_mixing_augmenter_keeps_balanced_labels():
+    generator = make_generator(num_classes=3)
+    augmenter = StyleMixingAugmenter(generator)
+    assert isinstance(augmenter, GenerativeAugmenter)
+    images, labels = torch.rand(4, 1, 16, 16), torch.tensor([0, 1, 0, 1])
+    new_images, new_labels = augmenter(
+        images, labels, 6, generator=torch.Generator().manual_seed(0)
+    )
+    assert new_images.shape == (6, 1, 16, 16) and new_labels.shape == (6,)
+    assert 0 <= new_images.min() and new_images.max() <= 1
+    assert sorted(new_labels.tolist()) == [0, 0, 0, 1, 1, 1]  # class 2 is absent
+    again = augmenter(images, labels, 6, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(new_images, again[0]) and torch.equal(new_labels, again[1])
+
+
+def test_style_mixing_augmenter_mixes_two_same_class_latents():
+    generator = make_generator(num_classes=3)
+    wanted = torch.tensor([2, 0])
+    crossover = 3
+    augmenter = StyleMixingAugmenter(generator, crossover=crossover, noise=False)
+    mixed = augmenter.sample(wanted, generator=torch.Generator().manual_seed(1))
+    latents = torch.randn(2, 2, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        w1, w2 = generator.mapping(latents[0], wanted), generator.mapping(latents[1], wanted)
+        expected = generator.synthesis(generator.mix_styles(w1, w2, crossover), noise=False)
+        only_w1 = generator.synthesis(generator.broadcast(w1), noise=False)
+    assert torch.equal(mixed, (expected + 1) / 2)
+    assert not torch.allclose(mixed, (only_w1 + 1) / 2)  # the fine layers read w2
+    # crossover = L: every layer reads w1, a plain sample of the first latent
+    everything = StyleMixingAugmenter(generator, crossover=6, noise=False)
+    plain = everything.sample(wanted, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(plain, (only_w1 + 1) / 2)
+    # random crossovers: one per sample, in [1, L - 1]
+    random_mix = StyleMixingAugmenter(generator, noise=False)
+    assert random_mix.sample(wanted, generator=torch.Generator().manual_seed(1)).shape == (
+        2,
+        1,
+        16,
+        16,
+    )
+
+
+def test_style_mixing_augmenter_bad_inputs():
+    with pytest.raises(ValueError, match="class-conditional"):
+        StyleMixingAugmenter(make_generator())
+    with pytest.raises(ValueError, match=r"crossover must be None or an int in \[0, 6\]"):
+        StyleMixingAugmenter(make_generator(num_classes=2), crossover=7)
+    with pytest.raises(TypeError, match="StyleGANGenerator"):
+        StyleMixingAugmenter(torch.nn.Linear(2, 2))

@@ -104,9 +104,11 @@ class LatentDiffusion:
     @torch.no_grad()
     def sample(
         self,
-        labels: Tensor,
+        num_samples: int,
         *,
-        seeds: Sequence[int] | Tensor,
+        labels: Tensor | None = None,
+        generator: torch.Generator | None = None,
+        seeds: Sequence[int] | Tensor | None = None,
         num_steps: int = 50,
         guidance: float = 1.5,
         eta: float = 0.0,
@@ -114,11 +116,16 @@ class LatentDiffusion:
     ) -> Tensor:
         """Class-conditional samples: DDIM in latent space, then one decoder pass.
 
-        Each image depends only on its own seed and label, whatever the batch.
+        Each image depends only on its own seed and label, whatever the batch. The
+        seeds are drawn from ``generator`` (one int per image), or given directly.
 
         Args:
-            labels: (B,) int64 classes in [0, num_classes).
-            seeds: B seeds, one per image (its z_T and, for eta > 0, its noise).
+            num_samples: number of images B.
+            labels: (B,) int64 classes in [0, num_classes); required (the model is
+                class-conditional; ``guidance=0`` gives unconditional samples).
+            generator: CPU generator to draw the B seeds from (default: torch's global one).
+            seeds: instead of ``generator``, B seeds, one per image (its z_T and, for
+                eta > 0, its noise).
             num_steps: DDIM steps (1 .. T).
             guidance: classifier-free guidance weight w >= 0 (0: unconditional, 1: conditional).
             eta: DDIM's eta (0: deterministic given the seed).
@@ -128,8 +135,21 @@ class LatentDiffusion:
         Returns:
             (B, C_x, H, W) images in [0, 1].
         """
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        if labels is None:
+            raise ValueError(
+                "LatentDiffusion is class-conditional: pass labels (with guidance=0 for "
+                "unconditional samples)"
+            )
         if not isinstance(labels, Tensor) or labels.ndim != 1 or labels.dtype != torch.long:
             raise TypeError("labels must be a 1-D int64 tensor of class indices")
+        if len(labels) != num_samples:
+            raise ValueError(f"got {len(labels)} labels for num_samples={num_samples}")
+        if seeds is None:
+            seeds = torch.randint(0, 2**31 - 1, (num_samples,), generator=generator).tolist()
+        elif generator is not None:
+            raise ValueError("pass seeds or generator, not both")
         if len(torch.as_tensor(seeds).flatten()) != len(labels):
             raise ValueError(
                 f"got {len(torch.as_tensor(seeds).flatten())} seeds for {len(labels)} labels"
@@ -167,9 +187,12 @@ class LatentDiffusionAugmenter(ConditionalAugmenter):
 
     def sample(self, labels: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
         """One image per label, in [0, 1] (see :class:`~genaug.augment.generative.ConditionalAugmenter`)."""
-        seeds = torch.randint(0, 2**31 - 1, (len(labels),), generator=generator).tolist()
         return self.ldm.sample(
-            labels.long(), seeds=seeds, num_steps=self.num_steps, guidance=self.guidance
+            len(labels),
+            labels=labels.long(),
+            generator=generator,
+            num_steps=self.num_steps,
+            guidance=self.guidance,
         ).clamp(0, 1)
 
 

@@ -12,7 +12,8 @@ time t0 and runs the reverse process from there: a small t0 keeps the image
   s = 0 returns it untouched;
 * the reverse pass takes k = max(1, round(s * num_steps)) DDIM steps on timesteps
   spaced evenly from t0 - 1 down to 0, so ``num_steps`` is the number of steps a
-  *full* pass (s = 1) would take.
+  *full* pass (s = 1) would take; :meth:`~genaug.diffusion.ddim.DDIMSampler.sample`
+  runs them, given these ``timesteps`` and the noised image as its start.
 
 diffusers' img2img ``strength`` differs: it runs int(s * num_inference_steps) steps
 starting at the timestep found that far from the end of its own "leading" schedule,
@@ -92,20 +93,19 @@ def sdedit(
         raise ValueError(f"got {len(generators)} seeds for {len(images)} images")
     if not timesteps:
         return images.clone()
-    sampler = DDIMSampler(schedule)
     # 1. perturb: x_{t0} ~ q(x_{t0} | x_0)  (Eq. 4 of Ho et al.)
     noise = per_sample_noise(generators, images.shape[1:], device=images.device)
-    sample = schedule.add_noise(images, noise, timesteps[0])
-    # 2. denoise from t0 with DDIM steps
-    for index, timestep in enumerate(timesteps):
-        prev = timesteps[index + 1] if index + 1 < len(timesteps) else -1
-        t_batch = torch.full((len(sample),), timestep, dtype=torch.long, device=images.device)
-        z = per_sample_noise(generators, images.shape[1:], device=images.device) if eta else None
-        out = sampler.step(
-            model_fn(sample, t_batch), timestep, sample, prev_timestep=prev, eta=eta, noise=z
-        )
-        sample = out.prev_sample
-    return sample
+    start = schedule.add_noise(images, noise, timesteps[0])
+    # 2. denoise from t0 with DDIM steps; each image's later noise (eta > 0) continues
+    #    its own generator's stream
+    return DDIMSampler(schedule).sample(
+        model_fn,
+        timesteps=timesteps,
+        start=start,
+        generators=generators,
+        eta=eta,
+        device=images.device,
+    )
 
 
 def _seeds_from(generator: torch.Generator | None, count: int) -> list[int]:

@@ -25,15 +25,22 @@ upsamplings, conv, tanh; instance normalisation) and a PatchGAN discriminator
 that outputs one real/fake score per overlapping patch. Both domains must
 have the same number of channels for the identity loss (give grey digits
 three equal channels to pair them with RGB images).
+
+:class:`CycleGANAugmenter` uses a trained pair as an augmenter: labelled images
+of one domain, translated to the other, keep their labels.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from genaug.augment.generative import GenerativeAugmenter
+from genaug.nn.mode import eval_mode
 
 
 @dataclass
@@ -284,3 +291,47 @@ class ImageBuffer:
             else:
                 out.append(image)
         return torch.stack(out)
+
+
+class CycleGANAugmenter(GenerativeAugmenter):
+    """Translate labelled images to the other domain, keeping their labels.
+
+    Implements :class:`genaug.augment.generative.GenerativeAugmenter`:
+    ``augmenter(images, labels, n, generator=rng)`` picks ``n`` of the given images
+    (each once before any repeats, in random order) and returns their translations,
+    each with its source's label. The images must come from the model's source domain.
+
+    Args:
+        model: a trained :class:`CycleGAN`.
+        direction: ``"a_to_b"`` translates with G_AB, ``"b_to_a"`` with G_BA.
+    """
+
+    def __init__(
+        self, model: CycleGAN, *, direction: Literal["a_to_b", "b_to_a"] = "a_to_b"
+    ) -> None:
+        if not isinstance(model, CycleGAN):
+            raise TypeError(f"model must be a CycleGAN, got {type(model).__name__}")
+        if direction not in ("a_to_b", "b_to_a"):
+            raise ValueError(f"direction must be 'a_to_b' or 'b_to_a', got {direction!r}")
+        self.model, self.direction = model, direction
+
+    def generate(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Translate ``n`` sources (see :class:`~genaug.augment.generative.GenerativeAugmenter`)."""
+        # 1. sources: whole random permutations of the N images, cut to n
+        rounds = -(-n // len(images))  # ceil(n / N)
+        index = torch.cat([torch.randperm(len(images), generator=generator) for _ in range(rounds)])
+        index = index[:n]
+        sources, chosen = images[index.to(images.device)], labels[index.to(labels.device)]
+        # 2. translate in the networks' range [-1, 1] and map back to [0, 1]
+        translator = self.model.G_AB if self.direction == "a_to_b" else self.model.G_BA
+        device = next(translator.parameters()).device
+        with torch.no_grad(), eval_mode(translator):
+            translated = translator(sources.to(device) * 2 - 1)  # (n, C, H, W)
+        return ((translated + 1) / 2).clamp(0, 1).to(images.device), chosen

@@ -17,7 +17,8 @@ The paper's architecture guidelines (its Section 3), which this file follows:
 
 Optionally class-conditional: the generator concatenates a label embedding to
 z; the discriminator adds a projection term <embed(y), h> to its logit
-(Miyato & Koyama, 2018).
+(Miyato & Koyama, 2018). :class:`DCGANAugmenter` turns a conditional generator
+into an augmenter (lesson 3.1).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from genaug.augment.generative import ConditionalAugmenter
 
 
 @dataclass
@@ -143,23 +146,27 @@ class DCGANGenerator(nn.Module):
     ) -> torch.Tensor:
         """Draw images with z ~ N(0, I), in eval mode (BatchNorm uses running statistics).
 
+        The family contract (:mod:`genaug.augment`): images in [0, 1], mapped from the
+        network's tanh range by (x + 1) / 2; :meth:`forward` stays in [-1, 1], the
+        discriminator's range.
+
         Args:
             num_samples: number of images B.
             labels: (B,) labels for a conditional generator.
             generator: a CPU ``torch.Generator`` for reproducible z.
 
         Returns:
-            (B, C, H, W) images in [-1, 1] on the generator's device.
+            (B, C, H, W) images in [0, 1] on the generator's device.
         """
-        if not isinstance(num_samples, int) or num_samples < 1:
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
             raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
         device = self.project[0].weight.device
         latent = torch.randn(num_samples, self.config.latent_dim, generator=generator).to(device)
         was_training = self.training
         self.eval()
-        images = self(latent, None if labels is None else labels.to(device))
+        images = self(latent, None if labels is None else labels.to(device))  # in [-1, 1]
         self.train(was_training)
-        return images
+        return ((images + 1) / 2).clamp(0, 1)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -216,6 +223,32 @@ class DCGANDiscriminator(nn.Module):
         elif labels is not None:
             raise ValueError("this discriminator is unconditional (num_classes=0): pass no labels")
         return logits
+
+
+class DCGANAugmenter(ConditionalAugmenter):
+    """Class-conditional DCGAN samples as augmentation (the course's augmenter interface).
+
+    Implements :class:`genaug.augment.generative.ConditionalAugmenter`:
+    ``augmenter(images, labels, n, generator=rng)`` draws ``n`` class-balanced labels
+    among the classes in ``labels`` and one generator sample per label, in [0, 1].
+
+    Args:
+        model: a trained :class:`DCGANGenerator` with ``num_classes > 0`` (sampled in
+            eval mode, e.g. the EMA copy).
+    """
+
+    def __init__(self, model: DCGANGenerator) -> None:
+        if not isinstance(model, DCGANGenerator):
+            raise TypeError(f"model must be a DCGANGenerator, got {type(model).__name__}")
+        if model.config.num_classes == 0:
+            raise ValueError("DCGANAugmenter needs a class-conditional generator (num_classes > 0)")
+        self.model = model
+
+    def sample(
+        self, labels: torch.Tensor, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """One sample per label, ``(n, C, H, W)`` in [0, 1] (see :meth:`DCGANGenerator.sample`)."""
+        return self.model.sample(len(labels), labels=labels.long(), generator=generator)
 
 
 def _check_labels(labels: torch.Tensor | None, batch: int, num_classes: int) -> None:

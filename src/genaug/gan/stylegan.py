@@ -326,6 +326,37 @@ class StyleGANGenerator(nn.Module):
         w = self.truncate(self.mapping(latent, labels), psi)
         return self.synthesis(self.broadcast(w), noise=noise, generator=generator)
 
+    @torch.no_grad()
+    def sample(
+        self,
+        num_samples: int,
+        *,
+        labels: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        psi: float = 1.0,
+        noise: bool = True,
+    ) -> torch.Tensor:
+        """Draw images with z ~ N(0, I), one w for every layer (the family contract).
+
+        Args:
+            num_samples: number of images B.
+            labels: (B,) int64 labels for a conditional generator.
+            generator: a CPU ``torch.Generator`` for z and the per-pixel noise.
+            psi: truncation towards ``w_avg`` (1: none).
+            noise: add per-pixel noise.
+
+        Returns:
+            (B, C, H, W) images in [0, 1] on the generator's device.
+        """
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        device = self.constant.device
+        latent = torch.randn(num_samples, self.config.latent_dim, generator=generator).to(device)
+        if labels is not None:
+            labels = labels.to(device)
+        images = self(latent, labels, psi=psi, noise=noise, generator=generator)  # in [-1, 1]
+        return ((images + 1) / 2).clamp(0, 1)
+
     def mixing_ws(
         self,
         latent: torch.Tensor,

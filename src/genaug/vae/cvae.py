@@ -212,7 +212,7 @@ class CVAE(nn.Module):
     @torch.no_grad()
     def sample(
         self,
-        n: int,
+        num_samples: int,
         *,
         labels: Tensor | None = None,
         generator: torch.Generator | None = None,
@@ -221,20 +221,20 @@ class CVAE(nn.Module):
         """Draw images: z ~ N(0, temperature^2 I), then the decoder's pixel means.
 
         Args:
-            n: number of images.
-            labels: ``(n,)`` labels to draw (required for a CVAE).
+            num_samples: number of images B.
+            labels: ``(B,)`` labels to draw (required for a CVAE).
             generator: source of z (drawn on the CPU).
             temperature: scale of z; below 1 trades diversity for cleaner samples.
 
         Returns:
-            ``(n, C, H, W)`` images in [0, 1] on the model's device.
+            ``(B, C, H, W)`` images in [0, 1] on the model's device.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
         if not temperature > 0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
         device = next(self.parameters()).device
-        z = temperature * torch.randn(n, self.config.latent_dim, generator=generator)
+        z = temperature * torch.randn(num_samples, self.config.latent_dim, generator=generator)
         if labels is not None:
             labels = labels.to(device)
         was_training = self.training

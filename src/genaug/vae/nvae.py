@@ -286,8 +286,9 @@ class NVAE(nn.Module):
     @torch.no_grad()
     def sample(
         self,
-        n: int,
+        num_samples: int,
         *,
+        labels: Tensor | None = None,
         generator: torch.Generator | None = None,
         temperature: float = 1.0,
         fixed: dict[int, Tensor] | None = None,
@@ -295,20 +296,24 @@ class NVAE(nn.Module):
         """Ancestral sampling from the top-down prior.
 
         Args:
-            n: number of images.
+            num_samples: number of images B.
+            labels: must be None: the model is unconditional (the family contract's
+                keyword, kept so that every generator is called alike).
             generator: source of the noise (drawn on the CPU).
             temperature: scale of the noise of every group.
-            fixed: optional ``{level: z}`` to hold a group fixed (``(n, latent, h, w)``),
+            fixed: optional ``{level: z}`` to hold a group fixed (``(B, latent, h, w)``),
                 e.g. to show what the lower group varies for a fixed top group.
 
         Returns:
-            ``(n, C, H, W)`` pixel means in [0, 1].
+            ``(B, C, H, W)`` pixel means in [0, 1].
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        if labels is not None:
+            raise ValueError("this NVAE is unconditional: pass no labels")
         was_training = self.training
         self.eval()
-        logits, _, _, _ = self._top_down(n, None, generator, temperature, fixed)
+        logits, _, _, _ = self._top_down(num_samples, None, generator, temperature, fixed)
         self.train(was_training)
         return torch.sigmoid(logits)
 
