@@ -127,7 +127,9 @@ def test_checksum_of_the_tensors_is_stored_in_the_header():
     header = json.loads(result.path.read_bytes()[8 : 8 + header_len])
     checksum = header["__metadata__"]["sha256"]
     assert len(checksum) == 64 and int(checksum, 16) >= 0
-    assert cache.load_weights(nn.Linear(3, 4), result.path)["sha256"] == checksum
+    loaded = nn.Linear(3, 4)
+    assert cache.load_weights(loaded, result.path)["sha256"] == checksum
+    assert cache.checksum(loaded.state_dict()) == checksum  # names, dtypes, shapes, bytes
 
 
 @pytest.mark.parametrize("where", [0, -1])  # first and last byte of the tensor data
@@ -214,6 +216,8 @@ def test_data_hash_sees_dtype_shape_order_and_plain_values():
     )
     assert cache.data_hash([1]) != cache.data_hash(["1"]) != cache.data_hash([True])
     assert cache.data_hash({"a": 1, "b": 2}) == cache.data_hash({"b": 2, "a": 1})
+    assert cache.data_hash({0: values, "lr": 0.1}) != cache.data_hash({1: values, "lr": 0.1})
+    assert cache.checksum(values).startswith(base) and len(cache.checksum(values)) == 64
     with pytest.raises(TypeError, match="data_hash hashes tensors"):
         cache.data_hash(nn.Linear(1, 1))
 

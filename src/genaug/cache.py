@@ -102,18 +102,31 @@ def data_hash(*values: Any) -> str:
     autoencoder_result.path.name}``.
 
     Args:
-        *values: tensors, numpy arrays, numbers, strings, bools, None, or
-            lists, tuples and string-keyed mappings of these. Order matters.
+        *values: tensors, numpy arrays, numbers, strings, bools, None, dtypes,
+            or lists, tuples and mappings (string or int keys) of these. Order matters.
 
     Returns:
-        A 16-character hex digest (a prefix of sha256); equal values give equal digests.
+        A 16-character hex digest (the start of :func:`checksum`); equal values
+        give equal digests.
 
     Raises:
         TypeError: if a value is of another type (e.g. a module or a generator).
     """
+    return checksum(*values)[:16]
+
+
+def checksum(*values: Any) -> str:
+    """The full sha256 of values, as :func:`data_hash` hashes them (to verify files).
+
+    Args:
+        *values: as for :func:`data_hash`, e.g. a state dict.
+
+    Returns:
+        A 64-character hex digest.
+    """
     digest = hashlib.sha256()
     _feed(digest, list(values))
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()
 
 
 def _feed(digest: Any, value: Any) -> None:
@@ -129,10 +142,10 @@ def _feed(digest: Any, value: Any) -> None:
         digest.update(f"array|{array.dtype.str}|{array.shape}|".encode())
         digest.update(array.tobytes())
     elif isinstance(value, Mapping):
-        if not all(isinstance(key, str) for key in value):
-            raise TypeError("data_hash needs mappings with string keys")
+        if not all(isinstance(key, str | int) for key in value):
+            raise TypeError("data_hash needs mappings with string or int keys")
         digest.update(f"map|{len(value)}|".encode())
-        for key in sorted(value):
+        for key in sorted(value, key=lambda key: (type(key).__name__, key)):
             _feed(digest, key)
             _feed(digest, value[key])
     elif isinstance(value, list | tuple):
@@ -142,18 +155,13 @@ def _feed(digest: Any, value: Any) -> None:
     elif value is None or isinstance(value, bool | int | float | str | np.generic):
         item = value.item() if isinstance(value, np.generic) else value
         digest.update(f"{type(item).__name__}|{item!r}|".encode())
+    elif isinstance(value, torch.dtype):
+        digest.update(f"dtype|{value}|".encode())
     else:
         raise TypeError(
             "data_hash hashes tensors, numpy arrays, numbers, strings, None and "
             f"lists/tuples/mappings of these, got {type(value).__name__}"
         )
-
-
-def _state_checksum(state: Mapping[str, torch.Tensor]) -> str:
-    """The full sha256 of a state dict's names, dtypes, shapes and bytes."""
-    digest = hashlib.sha256()
-    _feed(digest, dict(state))
-    return digest.hexdigest()
 
 
 def _as_dict(config: Any) -> dict[str, Any]:
@@ -206,7 +214,7 @@ def save_weights(
             key ``"sha256"`` is reserved for the checksum of the tensors.
     """
     state = {key: value.detach().cpu().contiguous() for key, value in module.state_dict().items()}
-    header = {**dict(metadata or {}), CHECKSUM_KEY: _state_checksum(state)}
+    header = {**dict(metadata or {}), CHECKSUM_KEY: checksum(state)}
     atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata=header))
 
 
@@ -240,7 +248,7 @@ def load_weights(module: nn.Module, path: Path) -> dict[str, str]:
         stored = metadata.get(CHECKSUM_KEY)
         if stored is None:
             raise ValueError("no checksum in its header (written by an older genaug)")
-        if stored != _state_checksum(state):
+        if stored != checksum(state):
             raise ValueError("checksum mismatch: the tensor data changed after it was saved")
         expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
         found = {key: tuple(value.shape) for key, value in state.items()}
