@@ -117,7 +117,9 @@ def fit(
             resumed run follows the same schedule; ``step_fn`` steps them.
         generator: the ``torch.Generator`` that ``step_fn`` draws its randomness
             from; its state is checkpointed so a resumed run repeats exactly.
-        checkpoint: file for periodic checkpoints; resumes from it if it exists.
+        checkpoint: file for periodic checkpoints; resumes from it if it exists and
+            fits this run (its checksum, names, shapes and optimizer classes);
+            otherwise warns, removes it and starts at step 0 with the modules untouched.
         checkpoint_every: steps between checkpoints (>= 1).
         progress: show a tqdm progress bar with the latest losses (a widget in
             JupyterLab). ``GENAUG_PROGRESS=0`` in the environment turns every bar
