@@ -128,8 +128,20 @@ def test_checksum_of_the_tensors_is_stored_in_the_header():
     checksum = header["__metadata__"]["sha256"]
     assert len(checksum) == 64 and int(checksum, 16) >= 0
     loaded = nn.Linear(3, 4)
-    assert cache.load_weights(loaded, result.path)["sha256"] == checksum
-    assert cache.checksum(loaded.state_dict()) == checksum  # names, dtypes, shapes, bytes
+    metadata = cache.load_weights(loaded, result.path)
+    assert metadata.pop("sha256") == checksum and set(metadata) == {"history", "config"}
+    assert cache.checksum(loaded.state_dict(), metadata) == checksum  # tensors and metadata
+
+
+def test_changed_history_in_the_header_is_retrained_with_a_warning():
+    calls = []
+    result = cache.load_or_train("tiny", TinyConfig(), nn.Linear(3, 4), _train_counter(calls))
+    data = result.path.read_bytes()
+    assert data.count(b"0.5") == 1
+    result.path.write_bytes(data.replace(b"0.5", b"0.7"))  # still valid JSON, same length
+    with pytest.warns(UserWarning, match="checksum mismatch"):
+        again = cache.load_or_train("tiny", TinyConfig(), nn.Linear(3, 4), _train_counter(calls))
+    assert not again.loaded and again.history["loss"] == [1.0, 0.5]
 
 
 @pytest.mark.parametrize("where", [0, -1])  # first and last byte of the tensor data
@@ -218,7 +230,7 @@ def test_data_hash_sees_dtype_shape_order_and_plain_values():
     assert cache.data_hash({"a": 1, "b": 2}) == cache.data_hash({"b": 2, "a": 1})
     assert cache.data_hash({0: values, "lr": 0.1}) != cache.data_hash({1: values, "lr": 0.1})
     assert cache.checksum(values).startswith(base) and len(cache.checksum(values)) == 64
-    with pytest.raises(TypeError, match="data_hash hashes tensors"):
+    with pytest.raises(TypeError, match="data_hash hashes tensors, arrays"):
         cache.data_hash(nn.Linear(1, 1))
 
 

@@ -12,19 +12,15 @@ model is trained by ``train_fn`` and saved. Five promises:
   resumable training checkpoints with ``torch.save`` and read back with
   ``torch.load(weights_only=True)``, which refuses anything but tensors and
   plain containers.
-* **Verified loads.** Every weights file carries the sha256 of its tensors
-  (names, dtypes, shapes and bytes) in its header; a file whose tensors do
-  not match it, or whose floating weights are not all finite, is not loaded.
+* **Verified loads.** Every weights file carries in its header the sha256 of
+  its tensors (names, dtypes, shapes, bytes) and other metadata; a file that
+  does not match it, or whose floating weights are not all finite, is not loaded.
 * **Recovery.** A truncated, corrupt or unverifiable file is reported with a
   warning, removed and retrained; a training run that is interrupted resumes
   from its last periodic checkpoint (see :func:`genaug.train.fit`).
 * **One training per key.** A lock file next to the weights makes a second
   process that asks for the same key wait for the first and then load its
   weights, instead of training them again.
-
-Keys should name everything that determines the weights: put the training
-data's :func:`data_hash` (and the cache file name of any model the new one is
-built on) into ``config``.
 
 The cache folder is ``GENAUG_CACHE`` (default ``~/.cache/genaug``).
 """
@@ -95,19 +91,16 @@ def config_hash(config: Any, *, profile: str | None = None) -> str:
 def data_hash(*values: Any) -> str:
     """Hash training data (tensors, arrays) and plain values into a short key part.
 
-    Tensors and arrays are hashed by dtype, shape and bytes (on the CPU, made
-    contiguous), so two subsets of a dataset differ in their hash even when
-    they have the same size and the same label counts. Put it in a cached
-    model's config, e.g. ``{"data": data_hash(images, labels), "autoencoder":
-    autoencoder_result.path.name}``.
+    Tensors and arrays are hashed by dtype, shape and values, so two subsets of
+    a dataset differ even with equal sizes and label counts. Put it in a cached
+    model's config: ``{"data": data_hash(images, labels), ...}``.
 
     Args:
         *values: tensors, numpy arrays, numbers, strings, bools, None, dtypes,
             or lists, tuples and mappings (string or int keys) of these. Order matters.
 
     Returns:
-        A 16-character hex digest (the start of :func:`checksum`); equal values
-        give equal digests.
+        16 hex characters (the start of :func:`checksum`); equal values, equal digests.
 
     Raises:
         TypeError: if a value is of another type (e.g. a module or a generator).
@@ -159,8 +152,7 @@ def _feed(digest: Any, value: Any) -> None:
         digest.update(f"dtype|{value}|".encode())
     else:
         raise TypeError(
-            "data_hash hashes tensors, numpy arrays, numbers, strings, None and "
-            f"lists/tuples/mappings of these, got {type(value).__name__}"
+            f"data_hash hashes tensors, arrays, plain values, got {type(value).__name__}"
         )
 
 
@@ -211,10 +203,11 @@ def save_weights(
         module: the module whose ``state_dict()`` is saved.
         path: destination file (``.safetensors``).
         metadata: optional string-to-string metadata stored in the header; the
-            key ``"sha256"`` is reserved for the checksum of the tensors.
+            key ``"sha256"`` is reserved for the checksum of the tensors and metadata.
     """
     state = {key: value.detach().cpu().contiguous() for key, value in module.state_dict().items()}
-    header = {**dict(metadata or {}), CHECKSUM_KEY: checksum(state)}
+    header = {key: value for key, value in (metadata or {}).items() if key != CHECKSUM_KEY}
+    header[CHECKSUM_KEY] = checksum(state, header)
     atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata=header))
 
 
@@ -222,7 +215,7 @@ def load_weights(module: nn.Module, path: Path) -> dict[str, str]:
     """Load safetensors weights into ``module`` after verifying them.
 
     The module is changed only if every check passes: the file is readable,
-    its tensors match the checksum in its header, their names and shapes match
+    it matches the checksum in its header, its tensors' names and shapes match
     ``module`` (strict) and every floating-point weight is finite.
 
     Args:
@@ -245,11 +238,11 @@ def load_weights(module: nn.Module, path: Path) -> dict[str, str]:
         with open(path, "rb") as handle:  # header: 8-byte length, then JSON
             header_len = int.from_bytes(handle.read(8), "little")
             metadata = dict(json.loads(handle.read(header_len)).get("__metadata__") or {})
-        stored = metadata.get(CHECKSUM_KEY)
+        stored = metadata.pop(CHECKSUM_KEY, None)
         if stored is None:
             raise ValueError("no checksum in its header (written by an older genaug)")
-        if stored != checksum(state):
-            raise ValueError("checksum mismatch: the tensor data changed after it was saved")
+        if stored != checksum(state, metadata):
+            raise ValueError("checksum mismatch: the file changed after it was saved")
         expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
         found = {key: tuple(value.shape) for key, value in state.items()}
         if expected != found:
@@ -263,7 +256,7 @@ def load_weights(module: nn.Module, path: Path) -> dict[str, str]:
         module.load_state_dict(state, strict=True)
     except (SafetensorError, RuntimeError, OSError, json.JSONDecodeError, ValueError) as error:
         raise ValueError(f"cannot load weights from {path}: {error}") from error
-    return metadata
+    return {**metadata, CHECKSUM_KEY: stored}
 
 
 @dataclass
@@ -384,11 +377,8 @@ def _load_cached(model: nn.Module, path: Path) -> CacheResult:
 
 
 def _storable_history(history: Mapping[Any, Any]) -> dict[str, Any]:
-    """Turn a history into JSON-able values; drop (with a warning) what cannot be turned.
-
-    Tensors, numpy arrays and tuples become (nested) lists or numbers; dropping
-    instead of raising keeps the trained weights.
-    """
+    """Tensors, arrays, tuples -> lists or numbers; the rest is dropped with a warning
+    (not raised: the trained weights are kept)."""
     storable, dropped = {}, []
     for key, value in history.items():
         try:
