@@ -162,7 +162,8 @@ def test_bad_input():
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
 def test_digits_cvae_settings_are_the_cache_key(profile):
-    from genaug.cache import config_hash
+    from genaug.cache import config_hash, data_hash
+    from genaug.data import digits
     from genaug.recipes import digits_cvae_settings
 
     model_config, train_config = digits_cvae_settings(profile)
@@ -171,3 +172,5 @@ def test_digits_cvae_settings_are_the_cache_key(profile):
     assert train_config["warmup_steps"] == train_config["steps"] // 5
     again = digits_cvae_settings(profile)[1]
     assert config_hash(train_config, profile=profile) == config_hash(again, profile=profile)
+    train = digits("train", size=16)  # the key names the training data by its content
+    assert train_config["data"] == data_hash(train.images, train.labels)

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 import torch
+from helpers import digits_subsets
 
 from genaug.augment.generative import GenerativeAugmenter
 from genaug.data import digits
@@ -134,6 +135,34 @@ def test_trainer_records_history_and_reloads_from_the_cache(trained, data, fresh
     for a, b in zip(first.ldm.model.parameters(), again.ldm.model.parameters(), strict=True):
         assert torch.equal(a, b)
     assert len(list(fresh_cache.glob("ldm-*.safetensors"))) == 2  # one file per stage
+
+
+def test_cache_keys_follow_the_data_and_the_autoencoder(data, fresh_cache):
+    from genaug.cache import load_weights, save_weights
+
+    config = dataclasses.replace(TINY, ae_steps=3, steps=3)
+    (images, other), (labels, other_labels) = digits_subsets()
+    first = pretrained_digits_ldm(config, train_images=images, train_labels=labels)
+    (ae_file,) = fresh_cache.glob("ldm-autoencoder-*.safetensors")
+
+    # a different autoencoder under the same key (e.g. retrained on a GPU): the latent
+    # model trained on the old one must not be reused
+    autoencoder = KLAutoencoder(config.autoencoder_config())
+    metadata = load_weights(autoencoder, ae_file)
+    with torch.no_grad():
+        next(autoencoder.parameters()).add_(0.01)
+    save_weights(autoencoder, ae_file, metadata=metadata)
+    again = pretrained_digits_ldm(config, train_images=images, train_labels=labels)
+    assert not again.loaded and not torch.equal(
+        next(again.ldm.model.parameters()), next(first.ldm.model.parameters())
+    )
+    assert len(list(fresh_cache.glob("ldm-digits-*.safetensors"))) == 2
+
+    # another image of the same class: same size, same labels and label sum, other files
+    third = pretrained_digits_ldm(config, train_images=other, train_labels=other_labels)
+    assert not third.loaded
+    assert len(list(fresh_cache.glob("ldm-autoencoder-*.safetensors"))) == 2
+    assert len(list(fresh_cache.glob("ldm-digits-*.safetensors"))) == 3
 
 
 def test_samples_have_the_image_shape_and_range(trained):

@@ -14,7 +14,7 @@ from functools import partial
 import torch
 from torch import Tensor, nn
 
-from genaug.cache import load_or_train
+from genaug.cache import data_hash, load_or_train
 from genaug.config import by_profile
 from genaug.config import device as default_device
 from genaug.diffusion.autoencoder import (
@@ -126,6 +126,7 @@ def _train_autoencoder(config: DigitsLDMConfig, images: Tensor, *, progress: boo
         if name in ("latent_channels", "kl_weight", "seed") or name.startswith("ae_")
     }
     key["num_train"] = len(images)
+    key["data"] = data_hash(images)  # the autoencoder sees the images, not the labels
 
     def train(_module: nn.Module, checkpoint) -> dict:
         optimizer = torch.optim.Adam(autoencoder.parameters(), lr=config.ae_lr)
@@ -156,6 +157,7 @@ def _train_autoencoder(config: DigitsLDMConfig, images: Tensor, *, progress: boo
             num_steps=config.ae_steps,
             modules={"autoencoder": autoencoder},
             optimizers={"autoencoder": optimizer},
+            schedulers={"cosine": decay},
             generator=rng,
             checkpoint=checkpoint,
             progress=progress,
@@ -184,6 +186,9 @@ def pretrained_digits_ldm(
     and stage 2 trains a class-conditional :class:`genaug.nn.UNet` on scaled latents drawn
     from q(z | x) with :func:`genaug.diffusion.ddpm.ddpm_loss`, label dropout for
     classifier-free guidance and an EMA of the weights (cache name ``ldm-digits``).
+    Both keys hold a :func:`~genaug.cache.data_hash` of the training set; the
+    latent model's also names the autoencoder's cache file and hashes its
+    weights, so a latent model is never reused on a retrained autoencoder.
 
     Args:
         config: the recipe; default :func:`digits_ldm_config` of the
@@ -226,7 +231,15 @@ def pretrained_digits_ldm(
     ).to(device)
     ema = EMA(model, decay=config.ema_decay)
     modules = nn.ModuleDict({"model": model, "ema": ema.module})
-    key = {**asdict(config), "num_train": len(images), "label_sum": int(labels.sum())}
+    key = {
+        **asdict(config),
+        "num_train": len(images),
+        "label_sum": int(labels.sum()),
+        "data": data_hash(train_images, train_labels),
+        # the latent model is only valid on the autoencoder it was trained on
+        "autoencoder": ae_result.path.name,
+        "autoencoder_weights": data_hash(autoencoder.state_dict()),
+    }
 
     def draw_batch(rng: torch.Generator) -> tuple[Tensor, Tensor]:
         index = torch.randint(0, len(images), (config.batch_size,), generator=rng).to(device)

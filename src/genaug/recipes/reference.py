@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from genaug.augment.classical import random_shift
-from genaug.cache import load_or_train
+from genaug.cache import data_hash, load_or_train
 from genaug.data import digits
 from genaug.metrics.reference import ReferenceClassifier
 from genaug.nn import ClassifierConfig, ConvClassifier
@@ -77,6 +77,7 @@ def reference_classifier(
             num_steps=config.steps,
             modules={"classifier": module},
             optimizers={"adam": optimizer},
+            schedulers={"cosine": schedule},
             generator=generator,
             checkpoint=checkpoint,
             progress=progress,
@@ -87,7 +88,12 @@ def reference_classifier(
             accuracy = (module(test_set.images).argmax(1) == test_set.labels).float().mean()
         return {"loss": history["loss"], "test_accuracy": float(accuracy), **asdict(config)}
 
+    key = {
+        **asdict(config),
+        "data": data_hash(train_set.images, train_set.labels),
+        "test_data": data_hash(test_set.images, test_set.labels),  # the stored test accuracy
+    }
     result = load_or_train(
-        f"reference-classifier-digits{config.image_size}", config, model, train, profile="all"
+        f"reference-classifier-digits{config.image_size}", key, model, train, profile="all"
     )
     return ReferenceClassifier(result.model, float(result.history["test_accuracy"]))

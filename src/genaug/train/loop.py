@@ -9,7 +9,13 @@ and does the bookkeeping every lesson needs:
 * a checkpoint every ``checkpoint_every`` steps, written atomically and read
   with ``torch.load(weights_only=True)``; if the checkpoint file exists when
   :func:`fit` starts, training resumes from it, so interrupting a lesson loses
-  at most ``checkpoint_every`` steps.
+  at most ``checkpoint_every`` steps. A resumed run is the run it replaces:
+  weights, optimizers (and their class), EMAs, learning-rate schedulers, the
+  global RNG and the batch generator are all restored. The checkpoint holds
+  the sha256 of its content; a checkpoint that fails that check, or does not
+  match the run (a missing module, optimizer or scheduler, another optimizer
+  class, other shapes), is reported, removed and training starts over at step
+  0 with the modules as they were passed in.
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ import pickle
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
+from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import tqdm
 
-from genaug.cache import atomic_write
+from genaug.cache import atomic_write, checksum
 
 StepFn = Callable[[int], Mapping[str, float]]
 
@@ -86,6 +94,7 @@ def fit(
     modules: Mapping[str, nn.Module],
     optimizers: Mapping[str, torch.optim.Optimizer] | None = None,
     ema: Mapping[str, EMA] | None = None,
+    schedulers: Mapping[str, LRScheduler] | None = None,
     generator: torch.Generator | None = None,
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 200,
@@ -104,9 +113,13 @@ def fit(
         optimizers: their optimizers by name, saved in checkpoints.
         ema: EMA trackers by name, updated after each step (via ``ema[name].update(modules[name])``)
             and saved in checkpoints. Each name must also be in ``modules``.
+        schedulers: learning-rate schedulers by name, saved in checkpoints so a
+            resumed run follows the same schedule; ``step_fn`` steps them.
         generator: the ``torch.Generator`` that ``step_fn`` draws its randomness
             from; its state is checkpointed so a resumed run repeats exactly.
-        checkpoint: file for periodic checkpoints; resumes from it if it exists.
+        checkpoint: file for periodic checkpoints; resumes from it if it exists and
+            fits this run (its checksum, names, shapes and optimizer classes);
+            otherwise warns, removes it and starts at step 0 with the modules untouched.
         checkpoint_every: steps between checkpoints (>= 1).
         progress: show a tqdm progress bar with the latest losses (a widget in
             JupyterLab). ``GENAUG_PROGRESS=0`` in the environment turns every bar
@@ -123,6 +136,7 @@ def fit(
         raise ValueError(f"checkpoint_every must be a positive int, got {checkpoint_every!r}")
     optimizers = dict(optimizers or {})
     ema = dict(ema or {})
+    schedulers = dict(schedulers or {})
     unknown = set(ema) - set(modules)
     if unknown:
         raise ValueError(f"ema names {sorted(unknown)} are not in modules {sorted(modules)}")
@@ -130,10 +144,11 @@ def fit(
     history: dict[str, list[float]] = {}
     start = 0
     path = Path(checkpoint) if checkpoint is not None else None
+    run = {"modules": modules, "optimizers": optimizers, "ema": ema, "schedulers": schedulers}
     if path is not None and path.exists():
         try:
-            start, history = _load_checkpoint(path, modules, optimizers, ema, generator)
-        except (pickle.UnpicklingError, RuntimeError, KeyError, EOFError, OSError) as error:
+            start, history = _load_checkpoint(path, run, generator)
+        except _LOAD_ERRORS as error:
             warnings.warn(
                 f"checkpoint {path.name} is unusable ({error}); starting over.", stacklevel=2
             )
@@ -159,34 +174,117 @@ def fit(
                 bar.set_postfix({key: f"{values[-1]:.3g}" for key, values in history.items()})
             done = step + 1
             if path is not None and (done % checkpoint_every == 0) and done < num_steps:
-                _save_checkpoint(path, done, history, modules, optimizers, ema, generator)
+                _save_checkpoint(path, done, history, run, generator)
     finally:
         bar.close()
     return history
 
 
-def _save_checkpoint(path, step, history, modules, optimizers, ema, generator) -> None:
+_LOAD_ERRORS = (
+    pickle.UnpicklingError,
+    RuntimeError,
+    KeyError,
+    EOFError,
+    OSError,
+    ValueError,
+    TypeError,
+)
+
+
+def _save_checkpoint(path: Path, step: int, history, run: Mapping[str, Mapping], generator) -> None:
+    """Write everything a resumed run needs, with the sha256 of it (see :func:`checksum`)."""
     state = {
         "step": step,
         "history": history,
-        "modules": {name: module.state_dict() for name, module in modules.items()},
-        "optimizers": {name: opt.state_dict() for name, opt in optimizers.items()},
-        "ema": {name: tracker.state_dict() for name, tracker in ema.items()},
+        "modules": {name: module.state_dict() for name, module in run["modules"].items()},
+        "optimizers": {name: opt.state_dict() for name, opt in run["optimizers"].items()},
+        "optimizer_classes": {name: type(opt).__name__ for name, opt in run["optimizers"].items()},
+        "ema": {name: tracker.state_dict() for name, tracker in run["ema"].items()},
+        "schedulers": {name: sched.state_dict() for name, sched in run["schedulers"].items()},
+        "scheduler_classes": {name: type(s).__name__ for name, s in run["schedulers"].items()},
         "torch_rng": torch.get_rng_state(),
         "generator": generator.get_state() if generator is not None else None,
     }
+    state["sha256"] = checksum(state)
     atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
-def _load_checkpoint(path, modules, optimizers, ema, generator):
+def _load_checkpoint(path: Path, run: Mapping[str, Mapping], generator) -> tuple[int, dict]:
+    """Verify a checkpoint against its checksum and the run, then restore it (all or nothing).
+
+    Raises:
+        ValueError: (or an error of ``torch.load``) if the checkpoint is corrupt or
+            does not fit the run; nothing has been changed then.
+    """
     state = torch.load(path, map_location="cpu", weights_only=True)
-    for name, module in modules.items():
-        module.load_state_dict(state["modules"][name])
-    for name, opt in optimizers.items():
-        opt.load_state_dict(state["optimizers"][name])
-    for name, tracker in ema.items():
-        tracker.load_state_dict(state["ema"][name])
-    torch.set_rng_state(state["torch_rng"])
-    if generator is not None and state["generator"] is not None:
-        generator.set_state(state["generator"])
+    if not isinstance(state, dict) or "sha256" not in state:
+        raise ValueError("no checksum (written by an older genaug)")
+    stored = state.pop("sha256")
+    if stored != checksum(state):
+        raise ValueError("checksum mismatch: the file changed after it was written")
+    if not isinstance(state.get("history"), dict) or not isinstance(state.get("step"), int):
+        raise ValueError("its step or history is missing")
+    _check_fits(state, run, generator)
+    snapshot = _snapshot(run, generator)
+    try:
+        _restore(state, run, generator)
+    except Exception:  # not expected after _check_fits; never leave a half-loaded run
+        _restore(snapshot, run, generator)
+        raise
     return int(state["step"]), {key: list(values) for key, values in state["history"].items()}
+
+
+def _check_fits(state: dict[str, Any], run: Mapping[str, Mapping], generator) -> None:
+    """Raise ValueError unless every part of ``run`` can load its part of ``state``."""
+    for part, live in run.items():
+        saved = state.get(part)
+        if not isinstance(saved, dict) or set(saved) != set(live):
+            found = sorted(saved) if isinstance(saved, dict) else saved
+            raise ValueError(f"{part} {found} do not match this run's {sorted(live)}")
+    for part in ("modules", "ema"):
+        for name, owner in run[part].items():
+            expected = {key: tuple(value.shape) for key, value in owner.state_dict().items()}
+            found = {key: tuple(value.shape) for key, value in state[part][name].items()}
+            if expected != found:
+                raise ValueError(f"{part}[{name!r}]: parameter names or shapes differ")
+    for part, classes in (("optimizers", "optimizer_classes"), ("schedulers", "scheduler_classes")):
+        for name, owner in run[part].items():
+            found = state.get(classes, {}).get(name)
+            if found != type(owner).__name__:
+                raise ValueError(
+                    f"{part}[{name!r}] was a {found}, this run has a {type(owner).__name__}"
+                )
+    for name, optimizer in run["optimizers"].items():
+        sizes = [len(group["params"]) for group in state["optimizers"][name]["param_groups"]]
+        if sizes != [len(group["params"]) for group in optimizer.param_groups]:
+            raise ValueError(f"optimizers[{name!r}]: parameter groups differ")
+    rng = state.get("torch_rng")
+    if not isinstance(rng, torch.Tensor) or rng.shape != torch.get_rng_state().shape:
+        raise ValueError("the global RNG state is missing or malformed")
+    if generator is not None:
+        saved = state.get("generator")
+        if not isinstance(saved, torch.Tensor) or saved.shape != generator.get_state().shape:
+            raise ValueError("the generator state is missing or malformed")
+
+
+def _snapshot(run: Mapping[str, Mapping], generator) -> dict[str, Any]:
+    def copied(owner) -> Any:
+        return copy.deepcopy(owner.state_dict())
+
+    return {
+        **{
+            part: {name: copied(owner) for name, owner in live.items()}
+            for part, live in run.items()
+        },
+        "torch_rng": torch.get_rng_state(),
+        "generator": generator.get_state() if generator is not None else None,
+    }
+
+
+def _restore(state: Mapping[str, Any], run: Mapping[str, Mapping], generator) -> None:
+    for part, live in run.items():
+        for name, owner in live.items():
+            owner.load_state_dict(state[part][name])
+    torch.set_rng_state(state["torch_rng"])
+    if generator is not None:
+        generator.set_state(state["generator"])
