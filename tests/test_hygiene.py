@@ -148,3 +148,26 @@ def test_licences_are_stated():
     assert "Attribution 4.0 International" in (ROOT / "book" / "LICENSE").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "Apache-2.0" in readme and "CC BY 4.0" in readme
+
+
+def test_every_lesson_passed_a_cpu_run_of_its_current_code():
+    """Once the execution status page exists, no lesson lands with unverified cpu claims."""
+    status_file = ROOT / "benchmarks" / "results" / "execution_status.json"
+    if not status_file.exists():
+        pytest.skip("no execution status recorded yet (make book at the cpu profile writes it)")
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from execution_status import code_hash
+
+    status = json.loads(status_file.read_text())["lessons"]
+    stale = []
+    for path in LESSONS:
+        lesson = str(path.relative_to(ROOT))
+        entry = status.get(lesson, {}).get("cpu")
+        if entry is None or entry["check"] != "passed" or entry["code_hash"] != code_hash(path):
+            stale.append(lesson)
+    assert not stale, (
+        "these lessons changed since their last passing cpu run (or never ran at cpu); "
+        f"run `GENAUG_PROFILE=cpu make book`: {stale}"
+    )
