@@ -171,3 +171,56 @@ def test_every_lesson_passed_a_cpu_run_of_its_current_code():
         "these lessons changed since their last passing cpu run (or never ran at cpu); "
         f"run `GENAUG_PROFILE=cpu make book`: {stale}"
     )
+
+
+def _markdown_sources() -> list[tuple[str, str]]:
+    """(name, text) of every lesson's markdown cells and every book page."""
+    sources = [
+        (str(p.relative_to(ROOT)), p.read_text()) for p in sorted((ROOT / "book").glob("*.md"))
+    ]
+    for path in LESSONS:
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        sources.append((str(path.relative_to(ROOT)), text))
+    return sources
+
+
+def _inline_math_breaks(text: str) -> list[str]:
+    """Lines that start with '+', '-' or '*' inside an open inline $...$ (Markdown then makes a
+    list item and the math is left as raw TeX), outside code and display math."""
+    problems, fence, display = [], False, False
+    open_inline = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+            open_inline = False
+            continue
+        if fence:
+            continue
+        if stripped == "$$":
+            display = not display
+            continue
+        if display or stripped.startswith("$$"):
+            continue
+        if not stripped:
+            open_inline = False
+            continue
+        if open_inline and re.match(r"[-+*] ", stripped):
+            problems.append(f"line {number}: {stripped[:60]}")
+        dollars = len(re.findall(r"(?<![\\$])\$(?!\$)", re.sub(r"`[^`]*`", "", line)))
+        open_inline ^= dollars % 2 == 1
+    return problems
+
+
+@pytest.mark.parametrize(
+    "name, text", _markdown_sources(), ids=lambda v: v if "/" in str(v) else ""
+)
+def test_inline_math_is_not_broken_into_a_list(name, text):
+    problems = _inline_math_breaks(text)
+    assert not problems, f"{name}: inline $...$ continued on a line that starts a list: {problems}"
+
+
+def test_the_inline_math_check_catches_the_known_bug():
+    assert _inline_math_breaks("unroll once: $x = a\n+ b$. Next")
+    assert not _inline_math_breaks("unroll once: $x = a + b$.\n- a real list item")
