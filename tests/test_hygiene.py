@@ -185,18 +185,28 @@ def _markdown_sources() -> list[tuple[str, str]]:
     return sources
 
 
+CODE_DIRECTIVES = {"math", "code", "code-block", "code-cell", "literalinclude", "eval-rst"}
+
+
 def _inline_math_breaks(text: str) -> list[str]:
     """Lines that start with '+', '-' or '*' inside an open inline $...$ (Markdown then makes a
-    list item and the math is left as raw TeX), outside code and display math."""
-    problems, fence, display = [], False, False
-    open_inline = False
+    list item and the math is left as raw TeX). Code and math fences are skipped; directive
+    fences whose body is Markdown (proofs, exercises, admonitions) are checked."""
+    problems: list[str] = []
+    fences: list[bool] = []  # one entry per open fence: True if its body is code or math
+    display = open_inline = False
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            fence = not fence
+        fence = re.match(r"(`{3,}|~{3,})\s*(\{([\w:-]+)\}|[\w+-]*)", stripped)
+        if fence:
+            if not fence.group(2) and fences:
+                fences.pop()
+            else:
+                directive = fence.group(3)
+                fences.append(directive in CODE_DIRECTIVES if directive else True)
             open_inline = False
             continue
-        if fence:
+        if any(fences):
             continue
         if stripped == "$$":
             display = not display
@@ -224,3 +234,5 @@ def test_inline_math_is_not_broken_into_a_list(name, text):
 def test_the_inline_math_check_catches_the_known_bug():
     assert _inline_math_breaks("unroll once: $x = a\n+ b$. Next")
     assert not _inline_math_breaks("unroll once: $x = a + b$.\n- a real list item")
+    assert _inline_math_breaks("```{prf:proof}\nFor one, $a\n- b$.\n```")  # inside a proof
+    assert not _inline_math_breaks("```python\nx = '$a'\n- 1\n```")
