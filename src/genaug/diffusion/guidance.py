@@ -3,10 +3,14 @@
 * Classifier-free guidance: Ho & Salimans, "Classifier-Free Diffusion
   Guidance", NeurIPS 2021 Workshop (arXiv:2207.12598). One network learns
   eps(x_t, t, y) and eps(x_t, t) (labels dropped during training, see
-  :func:`genaug.diffusion.ddpm.ddpm_loss`); sampling combines them (their Eq. 6),
+  :func:`genaug.diffusion.ddpm.ddpm_loss`); sampling combines them. We use the form of
+  Saharia et al. 2022 (Imagen), their Eq. 2, which diffusers' ``guidance_scale`` also uses,
+  Eq. (eq-ddpm-cfg) of lesson 5.3.1:
   ``eps_hat = eps(x_t, t) + w * (eps(x_t, t, y) - eps(x_t, t))``,
   so w = 0 is the unconditional model, w = 1 the conditional one, w > 1 pushes
   further from the unconditional prediction (sharper, less diverse samples).
+  Ho & Salimans' Eq. 6 writes the same combination as
+  ``(1 + w') * eps(x_t, t, y) - w' * eps(x_t, t)``: their w' is our w - 1.
 * Classifier guidance: Dhariwal & Nichol, "Diffusion Models Beat GANs on Image
   Synthesis", NeurIPS 2021 (their Algorithm 2 and Eq. 14): with a classifier
   p_phi(y | x_t, t) trained on noisy images,
@@ -29,7 +33,9 @@ from genaug.diffusion.schedule import NoiseSchedule
 def guidance_combine(
     eps_conditional: torch.Tensor, eps_unconditional: torch.Tensor, scale: float
 ) -> torch.Tensor:
-    """Classifier-free guidance: eps_u + w (eps_c - eps_u) (Ho & Salimans, Eq. 6).
+    """Classifier-free guidance: eps_u + w (eps_c - eps_u), Eq. (eq-ddpm-cfg); Saharia et al. 2022, Eq. 2.
+
+    Ho & Salimans' Eq. 6, (1 + w') eps_c - w' eps_u, is the same with w' = w - 1.
 
     Args:
         eps_conditional: (B, C, H, W) eps(x_t, t, y).
