@@ -12,7 +12,13 @@ from torchvision.transforms import v2
 
 from genaug.augment import ConditionalAugmenter, RandomShift
 from genaug.diffusion import DDIMSampler, NoiseSchedule
-from genaug.interop import AugmentedDataset, TorchvisionAdapter, from_diffusers, to_diffusers
+from genaug.interop import (
+    AugmentedDataset,
+    FromTorchvision,
+    TorchvisionAdapter,
+    from_diffusers,
+    to_diffusers,
+)
 
 
 def test_torchvision_adapter_keeps_per_sample_parameters_inside_compose():
@@ -101,3 +107,22 @@ def test_from_diffusers_refuses_what_genaug_cannot_represent():
         from_diffusers(DDPMScheduler(prediction_type="v_prediction"))
     with pytest.raises(TypeError):
         from_diffusers(42)
+
+
+def test_from_torchvision_draws_per_sample_and_leaves_the_global_generator_alone():
+    images = torch.rand(16, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    erase = FromTorchvision(v2.RandomErasing(p=1.0, value=0.0))
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    out = erase(images, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(before, torch.random.get_rng_state())
+    erased = (out == 0) & (images != 0)
+    boxes = {tuple(m.nonzero().min(0).values.tolist()) for m in erased[:, 0]}
+    assert len(boxes) > 8  # each image got its own box
+    again = erase(images, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(out, again)
+    auto = FromTorchvision(v2.RandAugment(), uint8=True)(images, generator=torch.Generator())
+    assert auto.shape == images.shape and auto.dtype == images.dtype
+    assert 0 <= auto.min() and auto.max() <= 1
+    with pytest.raises(TypeError):
+        FromTorchvision("flip")

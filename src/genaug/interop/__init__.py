@@ -1,7 +1,7 @@
 """Adapters from genaug to the pipelines readers already use.
 
 * :mod:`~genaug.interop.torchvision`: a genaug Transform as a ``torchvision.transforms.v2``
-  transform (per-sample parameters kept);
+  transform (per-sample parameters kept), and a v2 transform as a genaug Transform;
 * :mod:`~genaug.interop.dataset`: a Dataset mixing real and generated samples at a ratio,
   reproducible per index and per DataLoader worker;
 * :mod:`~genaug.interop.diffusers`: noise schedules to and from diffusers' schedulers.
@@ -12,10 +12,11 @@ Optional dependencies are imported lazily inside each adapter, so importing
 
 from genaug.interop.dataset import AugmentedDataset
 from genaug.interop.diffusers import from_diffusers, scheduler_config, to_diffusers
-from genaug.interop.torchvision import TorchvisionAdapter
+from genaug.interop.torchvision import FromTorchvision, TorchvisionAdapter
 
 __all__ = [
     "AugmentedDataset",
+    "FromTorchvision",
     "TorchvisionAdapter",
     "from_diffusers",
     "scheduler_config",

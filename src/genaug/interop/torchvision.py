@@ -59,3 +59,41 @@ class TorchvisionAdapter(v2.Transform):
 
     def extra_repr(self) -> str:
         return repr(self.inner)
+
+
+class FromTorchvision(Transform):
+    """A ``torchvision.transforms.v2`` transform as a genaug Transform, parameters per sample.
+
+    torchvision draws one set of parameters per call from torch's global generator; this
+    wrapper calls it once per image, each call inside ``torch.random.fork_rng`` seeded from
+    ``generator``, so a batch gets per-sample parameters, the same generator state gives
+    the same output, and the caller's global random state is left untouched.
+
+    Args:
+        transform: a v2 transform (e.g. ``v2.RandAugment()``, ``v2.TrivialAugmentWide()``,
+            ``v2.RandomErasing()``); it sees one (C, H, W) image at a time. Transforms that
+            need uint8 (the auto-augment policies work on uint8 and float) get float images in
+            [0, 1] unless ``uint8=True``.
+        uint8: convert each image to uint8 [0, 255] for the call and back to float [0, 1].
+    """
+
+    def __init__(self, transform: v2.Transform, *, uint8: bool = False) -> None:
+        if not callable(transform):
+            raise TypeError(
+                f"transform must be a torchvision transform, got {type(transform).__name__}"
+            )
+        self.transform, self.uint8 = transform, bool(uint8)
+
+    def forward(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Apply the torchvision transform to each image of a (B, C, H, W) batch."""
+        seeds = torch.randint(0, 2**62, (len(images),), generator=generator).tolist()
+        out = []
+        for image, seed in zip(images, seeds, strict=True):  # (C, H, W) each
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                if self.uint8:
+                    result = self.transform((image * 255).round().to(torch.uint8))
+                    out.append(result.float() / 255)
+                else:
+                    out.append(self.transform(image))
+        return torch.stack(out).to(images.dtype)
