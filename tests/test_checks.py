@@ -89,7 +89,7 @@ def test_check_probability():
 
 def test_check_choice_names_the_options():
     assert check_choice("mode", "lerp", ("slerp", "lerp")) == "lerp"
-    with pytest.raises(ValueError, match="mode must be one of 'slerp', 'lerp'; got str 'x'"):
+    with pytest.raises(ValueError, match="mode must be one of 'slerp', 'lerp'; got 'x'"):
         check_choice("mode", "x", ("slerp", "lerp"))
     with pytest.raises(ValueError, match="one of"):
         check_choice("mode", ["unhashable"], {"slerp", "lerp"})

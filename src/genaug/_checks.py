@@ -72,7 +72,7 @@ def check_choice(name: str, value: Any, choices: Collection[Any]) -> Any:
         allowed = False
     if not allowed:
         options = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"{name} must be one of {options}; got {_describe(value)}.")
+        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
     return value
 
 
@@ -278,8 +278,9 @@ def check_images(
     channels: int | Collection[int] | None = None,
     size: int | tuple[int, int] | None = None,
     value_range: tuple[float, float] | None = (0.0, 1.0),
+    non_empty: bool = True,
 ) -> torch.Tensor:
-    """Check a non-empty ``(B, C, H, W)`` float image batch with finite values in range.
+    """Check a ``(B, C, H, W)`` float image batch with finite values in range.
 
     Args:
         name: argument name used in the message, e.g. ``"images"``.
@@ -288,6 +289,7 @@ def check_images(
         size: required side (square) or ``(H, W)``.
         value_range: the pixel range, ``(0, 1)`` by default; ``None`` for any.
             A rounding slack of 1e-4 is allowed.
+        non_empty: refuse an empty batch.
 
     Returns:
         ``x``, unchanged.
@@ -297,7 +299,7 @@ def check_images(
         ValueError: wrong shape, empty, non-finite or out of range; the message
             hints at the usual cause ([0, 255] bytes, [-1, 1] tanh outputs).
     """
-    x = check_tensor(name, x, ndim=4, floating=True)
+    x = check_tensor(name, x, ndim=4, floating=True, non_empty=non_empty)
     allowed = (channels,) if isinstance(channels, int) else channels
     if allowed is not None and x.shape[1] not in allowed:
         want = " or ".join(str(c) for c in allowed)
@@ -308,7 +310,7 @@ def check_images(
         height, width = (size, size) if isinstance(size, int) else size
         if tuple(x.shape[-2:]) != (height, width):
             raise ValueError(f"{name} must be {height}x{width} pixels; got shape {tuple(x.shape)}.")
-    if value_range is None:
+    if value_range is None or x.numel() == 0:
         return x
     try:
         return check_tensor(name, x, value_range=value_range, tolerance=1e-4)
