@@ -181,7 +181,11 @@ def test_check_labels():
         check_labels("labels", labels[:, None])
     with pytest.raises(ValueError, match="must hold 4 labels, one per sample; got 3"):
         check_labels("labels", labels, num=4)
-    with pytest.raises(ValueError, match=r"< num_classes=2; got labels in \[0, 2\]"):
+    with pytest.raises(
+        ValueError, match=r"labels must be in \[0, 2\) \(class indices\); got labels in \[0, 2\]"
+    ):
         check_labels("labels", labels, num_classes=2)
-    with pytest.raises(ValueError, match=r"must be >= 0; got labels in \[-1, 0\]"):
+    with pytest.raises(
+        ValueError, match=r"labels must be >= 0 \(class indices\); got labels in \[-1, 0\]"
+    ):
         check_labels("labels", torch.tensor([-1, 0]))

@@ -74,7 +74,7 @@ def test_imageset_select_copies():
         (dict(images=torch.rand(6, 1, 4, 4) * 2 - 1), ValueError, r"\[0, 1\]"),
         (dict(labels=torch.zeros(5, dtype=torch.int64)), ValueError, "one per sample"),
         (dict(labels=torch.zeros(6, dtype=torch.int32)), TypeError, "int64"),
-        (dict(labels=torch.full((6,), 2)), ValueError, "< num_classes=2"),
+        (dict(labels=torch.full((6,), 2)), ValueError, r"in \[0, 2\)"),
         (dict(masks=torch.zeros(6, 1, 3, 3)), TypeError, "masks"),
         (dict(boxes=torch.zeros(6, 5)), TypeError, "boxes"),
         (dict(factors={"x": torch.zeros(5)}), TypeError, "factors"),

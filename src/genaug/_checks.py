@@ -358,7 +358,9 @@ def check_labels(
         raise ValueError(f"{name} must hold {num} labels, one per sample; got {len(labels)}.")
     if labels.numel():
         low, high = int(labels.min()), int(labels.max())
-        upper = "" if num_classes is None else f" and < num_classes={num_classes}"
+        allowed = ">= 0" if num_classes is None else f"in [0, {num_classes})"
         if low < 0 or (num_classes is not None and high >= num_classes):
-            raise ValueError(f"{name} must be >= 0{upper}; got labels in [{low}, {high}].")
+            raise ValueError(
+                f"{name} must be {allowed} (class indices); got labels in [{low}, {high}]."
+            )
     return labels

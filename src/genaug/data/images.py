@@ -20,7 +20,6 @@ from typing import Literal
 import numpy as np
 import torch
 from torch import Tensor
-
 from torch.nn import functional
 
 from genaug._checks import check_choice, check_int

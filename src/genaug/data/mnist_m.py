@@ -25,13 +25,13 @@ from torch import Tensor
 
 from genaug._checks import check_choice, check_int, check_seed
 from genaug.data.images import (
-    resize_images,
     DIGIT_SIZES,
     SPLITS,
     _digit_arrays,
     _digit_split_indices,
     digits,
     photos,
+    resize_images,
 )
 from genaug.data.imageset import ImageSet
 
