@@ -182,7 +182,7 @@ def test_check_labels():
     with pytest.raises(ValueError, match="must hold 4 labels, one per sample; got 3"):
         check_labels("labels", labels, num=4)
     with pytest.raises(
-        ValueError, match=r"labels must be in \[0, 2\) \(class indices\); got labels in \[0, 2\]"
+        ValueError, match=r"labels must be in \[0, 2\) for num_classes=2; got labels in \[0, 2\]"
     ):
         check_labels("labels", labels, num_classes=2)
     with pytest.raises(

@@ -359,8 +359,7 @@ def check_labels(
     if labels.numel():
         low, high = int(labels.min()), int(labels.max())
         allowed = ">= 0" if num_classes is None else f"in [0, {num_classes})"
+        allowed += " (class indices)" if num_classes is None else f" for num_classes={num_classes}"
         if low < 0 or (num_classes is not None and high >= num_classes):
-            raise ValueError(
-                f"{name} must be {allowed} (class indices); got labels in [{low}, {high}]."
-            )
+            raise ValueError(f"{name} must be {allowed}; got labels in [{low}, {high}].")
     return labels
