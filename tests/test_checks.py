@@ -76,8 +76,12 @@ def test_check_float_open_bounds():
         check_float("r", 0.0, min=0, max=1, min_open=True, max_open=True)
     with pytest.raises(ValueError, match=r"\(0, 1\); got 1"):
         check_float("r", 1.0, min=0, max=1, min_open=True, max_open=True)
-    with pytest.raises(ValueError, match=r"clip_range must be in \(0, inf\)"):
+    with pytest.raises(ValueError, match="clip_range must be > 0; got -1"):
         check_float("clip_range", -1.0, min=0, min_open=True)
+    with pytest.raises(ValueError, match="eta must be >= 0; got -1"):
+        check_float("eta", -1, min=0)
+    with pytest.raises(ValueError, match="x must be < 1; got 2"):
+        check_float("x", 2, max=1, max_open=True)
 
 
 def test_check_probability():
@@ -163,6 +167,8 @@ def test_check_images_accepts_rounding_slack_and_refuses_with_hints():
     with pytest.raises(ValueError, match="finite"):
         check_images("images", torch.full((1, 1, 2, 2), math.nan))
     check_images("images", images * 2 - 1, value_range=(-1, 1))
+    with pytest.raises(ValueError, match=r"in \[-1, 1\].*x / 127.5 - 1"):
+        check_images("images", images * 255, value_range=(-1, 1))
     check_images("images", images * 255, value_range=None)
 
 

@@ -146,13 +146,16 @@ def check_float(
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value}.")
-    low = None if min is None else ("(" if min_open else "[") + f"{min:g}"
-    high = None if max is None else f"{max:g}" + (")" if max_open else "]")
     too_low = min is not None and (value <= min if min_open else value < min)
     too_high = max is not None and (value >= max if max_open else value > max)
     if too_low or too_high:
-        interval = f"{low or '(-inf'}, {high or 'inf)'}"
-        raise ValueError(f"{name} must be in {interval}; got {value:g}.")
+        if max is None:
+            allowed = f"{'>' if min_open else '>='} {min:g}"
+        elif min is None:
+            allowed = f"{'<' if max_open else '<='} {max:g}"
+        else:
+            allowed = f"in {'(' if min_open else '['}{min:g}, {max:g}{')' if max_open else ']'}"
+        raise ValueError(f"{name} must be {allowed}; got {value:g}.")
     return value
 
 
@@ -316,11 +319,14 @@ def check_images(
         return check_tensor(name, x, value_range=value_range, tolerance=1e-4)
     except ValueError as error:
         low, high = float(x.min()), float(x.max())
+        unit, symmetric = tuple(value_range) == (0.0, 1.0), tuple(value_range) == (-1.0, 1.0)
         hint = ""
-        if tuple(value_range) == (0.0, 1.0) and high > 1 + 1e-4 and low >= 0:
+        if unit and high > 1 + 1e-4 and low >= 0:
             hint = " They look like [0, 255] pixel values: divide by 255."
-        elif tuple(value_range) == (0.0, 1.0) and low >= -1 - 1e-4 and high <= 1 + 1e-4:
+        elif unit and low >= -1 - 1e-4 and high <= 1 + 1e-4:
             hint = " They look like [-1, 1] (tanh) values: map them with (x + 1) / 2."
+        elif symmetric and high > 1 + 1e-4 and low >= 0:
+            hint = " They look like [0, 255] pixel values: map them with x / 127.5 - 1."
         raise ValueError(f"{error}{hint}") from None
 
 
