@@ -27,6 +27,7 @@ from genaug.augment import (
     confidence_filter,
     label_agreement,
 )
+from genaug.augment.classical import random_shift
 from genaug.data import ImageSet, digits, digits_m, faces, photos, shapes, subset
 from genaug.diffusion import (
     AutoencoderConfig,
@@ -83,9 +84,9 @@ from genaug.metrics import (
     nearest_neighbour_distance,
     pca_frechet_distance,
 )
-from genaug.nn import ClassifierConfig, ConvClassifier, UNet, UNetConfig
-from genaug.recipes import ReferenceConfig
-from genaug.train import fit_nvae, fit_vae
+from genaug.nn import ClassifierConfig, ConvClassifier, UNet, UNetConfig, eval_mode
+from genaug.recipes import ReferenceConfig, digits_cvae_settings, shapes_beta_vae_settings
+from genaug.train import fit, fit_nvae, fit_vae
 from genaug.vae import (
     CVAE,
     NVAE,
@@ -130,6 +131,12 @@ GEN = torch.Generator().manual_seed(0)
 def zero_model(x, t, labels=None):
     """eps_theta = 0, callable as ``model(x_t, t)`` or ``model(x_t, t, labels)``."""
     return torch.zeros_like(x)
+
+
+def enter_eval_mode(*modules):
+    """Enter and leave ``eval_mode(*modules)`` (the checks run on entering)."""
+    with eval_mode(*modules):
+        pass
 
 
 UNET = UNet(UNetConfig(image_size=8, base_channels=8, channel_mults=(1,), num_classes=4))
@@ -417,6 +424,20 @@ CASES = [
     case(FilteredAugmenter, AUGMENTER, CLASSIFIER, threshold=NAN, error=V, match="threshold", id="filtered-nan"),
     case(FilteredAugmenter, AUGMENTER, CLASSIFIER, max_rounds=0, error=V, match="max_rounds", id="filtered-rounds0"),
     case(FilteredAugmenter, AUGMENTER, CLASSIFIER, max_rounds=2.0, error=T, match="max_rounds", id="filtered-rounds-float"),
+    case(random_shift, IMAGES[0], 1, GEN, error=V, match="images", id="random-shift-3d"),
+    case(random_shift, IMAGES, -1, GEN, error=V, match="max_shift", id="random-shift-neg"),
+    case(random_shift, IMAGES, 1.5, GEN, error=T, match="max_shift", id="random-shift-float"),
+    # ---- genaug.nn, genaug.train, genaug.recipes (what the families build on) ---------------
+    case(UNetConfig, dropout=NAN, error=V, match="dropout", id="unet-config-dropout-nan"),
+    case(UNetConfig, base_channels=True, error=T, match="base_channels", id="unet-config-bool"),
+    case(UNET, IMAGES, torch.zeros(4, dtype=torch.long), LABELS.float(), error=T, match="labels", id="unet-label-float"),
+    case(UNET, IMAGES, torch.zeros(4, dtype=torch.long), LABELS[:2], error=V, match="labels", id="unet-label-count"),
+    case(enter_eval_mode, "model", error=T, match="nn.Module", id="eval-mode-not-module"),
+    case(fit, lambda index: {}, num_steps=0, modules={}, error=V, match="num_steps", id="fit-steps0"),
+    case(shapes_beta_vae_settings, NAN, error=V, match="beta", id="beta-vae-settings-nan"),
+    case(digits_cvae_settings, "huge", error=V, match="profile", id="cvae-settings-profile"),
+    case(ReferenceConfig, seed=-1, error=V, match="seed", id="ref-config-seed"),
+    case(latent_traversal, CVAE_MODEL, torch.randn(2), 0, torch.tensor([NAN]), labels=LABELS[:1], error=V, match="values", id="traversal-values-nan"),
     # ---- genaug.metrics ------------------------------------------------------------------
     case(frechet_distance, "abc", FEATURES, error=T, match="features_a", id="fd-str"),
     case(frechet_distance, FEATURES, torch.full((20, 3), NAN), error=V, match="features_b", id="fd-nan"),

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from genaug._checks import check_float, check_int, check_tensor
+from genaug.nn import eval_mode
 from genaug.vae.cvae import CVAE
 
 __all__ = ["capacity_loss", "kl_per_dimension", "latent_traversal"]
@@ -77,18 +78,14 @@ def latent_traversal(
     if not isinstance(z, Tensor) or z.shape != (latent_dim,):
         raise ValueError(f"z must be a ({latent_dim},) tensor")
     check_int("dim", dim, min=0, max=latent_dim - 1)
-    if not isinstance(values, Tensor) or values.ndim != 1 or len(values) == 0:
-        raise ValueError("values must be a non-empty 1-D tensor")
+    check_tensor("values", values, ndim=1)
     device = next(model.parameters()).device
     codes = z.to(device).repeat(len(values), 1)  # (T, D)
     codes[:, dim] = values.to(device, codes.dtype)
     if labels is not None:
         labels = labels.to(device).expand(len(values))
-    was_training = model.training
-    model.eval()
-    images = torch.sigmoid(model.decode(codes, labels))
-    model.train(was_training)
-    return images
+    with eval_mode(model):
+        return torch.sigmoid(model.decode(codes, labels))
 
 
 def capacity_loss(
