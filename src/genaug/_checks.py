@@ -3,8 +3,9 @@
 Each check raises a ``TypeError`` (wrong kind of value) or a ``ValueError``
 (right kind, wrong value) whose message names the argument, what was expected
 and what came, so a reader can fix the call without opening the source
-(STYLE.md, principle 6). Each returns the checked value (as a plain ``int`` or
-``float`` for numbers), so a call can sit inside an assignment.
+(STYLE.md, principle 6). Every check takes the argument's ``name`` (for the
+message) and the value the caller passed, and returns that value (numbers as a
+plain ``int`` or ``float``), so a call can sit inside an assignment.
 
 Two traps every hand-written check falls into, handled once here:
 
@@ -56,12 +57,7 @@ def check_choice(name: str, value: Any, choices: Collection[Any]) -> Any:
     """Raise ``ValueError`` unless ``value`` is one of ``choices``.
 
     Args:
-        name: argument name used in the message, e.g. ``"split"``.
-        value: the value the caller passed.
         choices: the allowed values.
-
-    Returns:
-        ``value``, unchanged.
 
     Raises:
         ValueError: if ``value`` is not in ``choices`` (unhashable values too).
@@ -87,14 +83,9 @@ def check_int(
     """Check a plain integer (Python or numpy ``int``; not ``bool``, not ``float``).
 
     Args:
-        name: argument name used in the message, e.g. ``"size"``.
-        value: the value the caller passed.
         min: smallest allowed value (inclusive), or ``None`` for no bound.
         max: largest allowed value (inclusive), or ``None`` for no bound.
         choices: the only allowed values, or ``None`` to allow any in range.
-
-    Returns:
-        ``value`` as a Python ``int``.
 
     Raises:
         TypeError: if ``value`` is not an integer (``bool`` and ``2.0`` are refused).
@@ -125,15 +116,11 @@ def check_float(
     """Check a finite real number (an ``int`` is welcome; ``bool``, NaN and inf are not).
 
     Args:
-        name: argument name used in the message, e.g. ``"eta"``.
-        value: the value the caller passed (Python or numpy number, or a 0-d tensor).
+        value: a Python or numpy number, or a 0-d tensor.
         min: lower bound, or ``None`` for none.
         max: upper bound, or ``None`` for none.
         min_open: exclude ``min`` itself (``value > min``).
         max_open: exclude ``max`` itself (``value < max``).
-
-    Returns:
-        ``value`` as a Python ``float``.
 
     Raises:
         TypeError: if ``value`` is not a real number.
@@ -165,19 +152,7 @@ def check_probability(name: str, value: Any) -> float:
 
 
 def check_seed(name: str, value: Any) -> int:
-    """Check a random seed: an ``int`` in ``[0, 2**63 - 1]``.
-
-    Args:
-        name: argument name used in the message, e.g. ``"seed"``.
-        value: the value the caller passed.
-
-    Returns:
-        ``value`` as a Python ``int``.
-
-    Raises:
-        TypeError: if ``value`` is not an ``int``.
-        ValueError: if ``value`` is negative or too large.
-    """
+    """Check a random seed: an ``int`` in ``[0, 2**63 - 1]`` (see :func:`check_int`)."""
     return check_int(name, value, min=0, max=MAX_SEED)
 
 
@@ -185,8 +160,7 @@ def check_seeds(name: str, seeds: Any, *, num: int | None = None) -> list[int]:
     """Check per-sample seeds: a non-empty sequence or 1-D integer tensor of seeds.
 
     Args:
-        name: argument name used in the message, e.g. ``"seeds"``.
-        seeds: a list/tuple/range of ints or a 1-D integer tensor/array.
+        seeds: a list, tuple or range of ints, or a 1-D integer tensor or array.
         num: the number of seeds required, or ``None`` for any (at least one).
 
     Returns:
@@ -224,8 +198,6 @@ def check_tensor(
     """Check a tensor's kind, shape and values.
 
     Args:
-        name: argument name used in the message, e.g. ``"images"``.
-        x: the value the caller passed.
         ndim: required number of dimensions (or a collection of allowed ones).
         shape: required shape; ``None`` entries match any size.
         floating: ``True``: a float dtype is required; ``False``: an integer (not bool)
@@ -234,9 +206,6 @@ def check_tensor(
         value_range: ``(low, high)`` the values must lie in, or ``None``.
         non_empty: refuse a tensor with no elements.
         tolerance: slack allowed beyond ``value_range`` for rounding error.
-
-    Returns:
-        ``x``, unchanged.
 
     Raises:
         TypeError: if ``x`` is not a tensor or has the wrong kind of dtype.
@@ -286,16 +255,11 @@ def check_images(
     """Check a ``(B, C, H, W)`` float image batch with finite values in range.
 
     Args:
-        name: argument name used in the message, e.g. ``"images"``.
-        x: the value the caller passed.
         channels: required channel count (or a collection of allowed ones).
         size: required side (square) or ``(H, W)``.
         value_range: the pixel range, ``(0, 1)`` by default; ``None`` for any.
             A rounding slack of 1e-4 is allowed.
         non_empty: refuse an empty batch.
-
-    Returns:
-        ``x``, unchanged.
 
     Raises:
         TypeError: if ``x`` is not a float tensor.
@@ -341,12 +305,8 @@ def check_labels(
 
     Args:
         name: argument name used in the message, usually ``"labels"``.
-        labels: the value the caller passed.
         num: required number of labels (the batch size), or ``None`` for any.
         num_classes: labels must lie in ``[0, num_classes)``; ``None``: only ``>= 0``.
-
-    Returns:
-        ``labels``, unchanged.
 
     Raises:
         TypeError: if ``labels`` is not an integer tensor (float and bool refused).

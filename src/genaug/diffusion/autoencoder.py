@@ -43,8 +43,10 @@ class AutoencoderConfig:
         self.channel_mults = tuple(self.channel_mults)
         for name in ("in_channels", "image_size", "latent_channels", "base_channels", "groups"):
             check_int(name, getattr(self, name), min=1)
-        if not self.channel_mults or any(m < 1 for m in self.channel_mults):
-            raise ValueError(f"channel_mults must be positive ints, got {self.channel_mults}")
+        if not self.channel_mults:
+            raise ValueError("channel_mults must hold at least one multiplier, got ()")
+        for index, mult in enumerate(self.channel_mults):
+            check_int(f"channel_mults[{index}]", mult, min=1)
         if self.image_size % self.factor:
             raise ValueError(
                 f"image_size {self.image_size} must be divisible by the downsampling factor "

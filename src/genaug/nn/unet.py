@@ -32,8 +32,10 @@ class UNetConfig:
         self.channel_mults = tuple(self.channel_mults)
         for name in ("in_channels", "image_size", "base_channels", "blocks_per_level", "groups"):
             check_int(name, getattr(self, name), min=1)
-        if not self.channel_mults or any(m < 1 for m in self.channel_mults):
-            raise ValueError(f"channel_mults must be positive ints, got {self.channel_mults}")
+        if not self.channel_mults:
+            raise ValueError("channel_mults must hold at least one multiplier, got ()")
+        for index, mult in enumerate(self.channel_mults):
+            check_int(f"channel_mults[{index}]", mult, min=1)
         factor = 2 ** (len(self.channel_mults) - 1)
         if self.image_size % factor:
             raise ValueError(
