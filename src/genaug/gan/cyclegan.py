@@ -92,6 +92,7 @@ class CycleGANGenerator(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         width, channels = config.base_channels, config.channels
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -145,6 +146,7 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         width = config.base_channels
         self.net = nn.Sequential(
             nn.Conv2d(config.channels, width, 4, stride=2, padding=1),  # C64, no norm
@@ -179,6 +181,7 @@ class CycleGAN(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         self.config = config
         self.G_AB = CycleGANGenerator(config)
         self.G_BA = CycleGANGenerator(config)
@@ -203,6 +206,11 @@ class CycleGAN(nn.Module):
             "reconstructed_a": self.G_BA(fake_b),
             "reconstructed_b": self.G_AB(fake_a),
         }
+
+
+def _check_config(config: CycleGANConfig) -> None:
+    if not isinstance(config, CycleGANConfig):
+        raise TypeError(f"config must be a CycleGANConfig, got {type(config).__name__}")
 
 
 def cycle_consistency_loss(
