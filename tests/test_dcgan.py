@@ -47,7 +47,7 @@ def test_conditional_models_use_labels():
         generator(latent)
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
         discriminator(a, torch.tensor([0, 1, 3, 0]))
-    with pytest.raises(ValueError, match="int64"):
+    with pytest.raises(TypeError, match="int64"):
         discriminator(a, torch.tensor([0.0, 1.0, 2.0, 0.0]))
 
 

@@ -264,7 +264,7 @@ def test_bad_input_raises(trained, data):
         ldm.sample(2, seeds=[0, 1], num_steps=2)
     with pytest.raises(ValueError, match="got 2 labels for num_samples=3"):
         ldm.sample(3, labels=torch.tensor([1, 2]), num_steps=2)
-    with pytest.raises(ValueError, match="num_samples must be a positive int"):
+    with pytest.raises(ValueError, match="num_samples must be >= 1"):
         ldm.sample(0, labels=torch.tensor([], dtype=torch.long), num_steps=2)
     with pytest.raises(ValueError, match="seeds or generator, not both"):
         ldm.sample(1, labels=torch.tensor([1]), seeds=[0], generator=torch.Generator())

@@ -111,7 +111,7 @@ def test_bad_inputs():
         sdedit(model_fn, x, schedule, strength=1.5, num_steps=10, seeds=[0, 1])
     with pytest.raises(ValueError, match="got 3 seeds for 2 images"):
         sdedit(model_fn, x, schedule, strength=0.5, num_steps=10, seeds=[0, 1, 2])
-    with pytest.raises(ValueError, match="num_steps must be a positive int"):
+    with pytest.raises(ValueError, match="num_steps must be >= 1"):
         sdedit_timesteps(0.5, 100, 0)
     with pytest.raises(ValueError, match="strength"):
         SDEditAugmenter(tiny_unet(), schedule, strength=-0.1)

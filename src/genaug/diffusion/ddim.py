@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 import torch
 
+from genaug._checks import check_float, check_int, check_tensor
 from genaug.diffusion.sampling import (
     Callback,
     ModelFn,
@@ -58,6 +59,10 @@ class DDIMSampler:
     ) -> None:
         if not isinstance(schedule, NoiseSchedule):
             raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}")
+        if not isinstance(clip_sample, bool):
+            raise TypeError(f"clip_sample must be True or False, got {clip_sample!r}")
+        # clip_range <= 0 would clamp every predicted x_0 to one value (silent garbage)
+        clip_range = check_float("clip_range", clip_range, min=0.0, min_open=True)
         self.schedule = schedule
         self.clip_sample = clip_sample
         self.clip_range = clip_range
@@ -137,8 +142,7 @@ class DDIMSampler:
                 f"prev_timestep must be in [-1, {timestep}) for timestep {timestep}, "
                 f"got {prev_timestep}"
             )
-        if eta < 0:
-            raise ValueError(f"eta must be >= 0, got {eta}")
+        eta = check_float("eta", eta, min=0.0)
         # 1. bar(alpha)_t and bar(alpha)_prev
         alpha_prod_t = self.schedule.alphas_cumprod[timestep]
         alpha_prod_prev = self._alpha_prod(prev_timestep)
@@ -201,6 +205,7 @@ class DDIMSampler:
         Returns:
             (B, C, H, W) samples x_0.
         """
+        eta = check_float("eta", eta, min=0.0)
         timesteps = self._resolve_timesteps(num_steps, timesteps)
         if seeds is not None and generators is not None:
             raise ValueError("pass seeds or generators, not both")
@@ -216,6 +221,7 @@ class DDIMSampler:
             sample = per_sample_noise(generators, shape, device=device)  # (B, C, H, W)
         else:
             check_sample("start", start)
+            check_tensor("start", start)  # finite
             sample = start.to(device)
             if generators is not None and len(generators) != len(sample):
                 raise ValueError(f"got {len(generators)} seeds for {len(sample)} samples")
@@ -271,8 +277,8 @@ class DDIMSampler:
             returns ``sample`` again.
         """
         check_sample("sample", sample)
-        if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
-            raise ValueError(f"refine must be an int >= 0, got {refine!r}")
+        check_tensor("sample", sample)  # finite
+        check_int("refine", refine, min=0)
         ascending = self._resolve_timesteps(num_steps, timesteps)[::-1]  # e.g. 0, r, 2r, ...
         levels = [-1, *ascending]  # -1: the clean level the sampler ends on
         for lower, timestep in zip(levels[:-1], levels[1:], strict=True):

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug._checks import check_float, check_labels
 from genaug.diffusion.sampling import ModelFn
 from genaug.diffusion.schedule import NoiseSchedule
 
@@ -50,18 +51,8 @@ def guidance_combine(
             f"conditional and unconditional predictions differ in shape: "
             f"{tuple(eps_conditional.shape)} vs {tuple(eps_unconditional.shape)}"
         )
-    if scale < 0:
-        raise ValueError(f"guidance scale must be >= 0, got {scale}")
+    check_float("guidance scale", scale, min=0.0)
     return eps_unconditional + scale * (eps_conditional - eps_unconditional)
-
-
-def _check_labels(labels: torch.Tensor, num_classes: int) -> None:
-    if not isinstance(labels, torch.Tensor) or labels.dtype != torch.long or labels.ndim != 1:
-        raise TypeError("labels must be a 1-D int64 tensor of class indices")
-    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"labels must be in [0, {num_classes}), got [{int(labels.min())}, {int(labels.max())}]"
-        )
 
 
 def classifier_free_guidance(model: nn.Module, labels: torch.Tensor, scale: float) -> ModelFn:
@@ -82,9 +73,8 @@ def classifier_free_guidance(model: nn.Module, labels: torch.Tensor, scale: floa
     num_classes = getattr(model, "num_classes", 0)
     if not num_classes:
         raise ValueError("classifier-free guidance needs a class-conditional model")
-    _check_labels(labels, num_classes)
-    if scale < 0:
-        raise ValueError(f"guidance scale must be >= 0, got {scale}")
+    check_labels("labels", labels, num_classes=num_classes)
+    check_float("guidance scale", scale, min=0.0)
 
     def model_fn(sample: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
         if len(sample) != len(labels):
@@ -123,7 +113,7 @@ def classifier_log_prob_gradient(
         logits = classifier(x, timesteps)  # (B, K)
         if logits.ndim != 2 or len(logits) != len(sample):
             raise ValueError(f"classifier must return (B, K) logits, got {tuple(logits.shape)}")
-        _check_labels(labels, logits.shape[1])
+        check_labels("labels", labels, num=len(sample), num_classes=logits.shape[1])
         log_prob = F.log_softmax(logits, dim=1).gather(1, labels.to(x.device)[:, None]).sum()
         (gradient,) = torch.autograd.grad(log_prob, x)
     return gradient
@@ -152,8 +142,8 @@ def classifier_guidance(
     Returns:
         ``model_fn(x_t, t) -> eps_hat``.
     """
-    if scale < 0:
-        raise ValueError(f"guidance scale must be >= 0, got {scale}")
+    check_labels("labels", labels)
+    check_float("guidance scale", scale, min=0.0)
 
     def guided(sample: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
         eps = model_fn(sample, timesteps)

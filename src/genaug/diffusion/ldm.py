@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_int, check_labels, check_seeds
 from genaug.augment.generative import ConditionalAugmenter
 from genaug.diffusion.autoencoder import KLAutoencoder
 from genaug.diffusion.ddim import DDIMSampler
@@ -61,8 +62,7 @@ class LatentDiffusion:
             )
         if not isinstance(schedule, NoiseSchedule):
             raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}")
-        if not scale_factor > 0:
-            raise ValueError(f"scale_factor must be > 0, got {scale_factor}")
+        check_float("scale_factor", scale_factor, min=0.0, min_open=True)
         self.autoencoder, self.model, self.schedule = autoencoder, model, schedule
         self.scale_factor = float(scale_factor)
 
@@ -135,25 +135,23 @@ class LatentDiffusion:
         Returns:
             (B, C_x, H, W) images in [0, 1].
         """
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        check_int("num_samples", num_samples, min=1)
         if labels is None:
             raise ValueError(
                 "LatentDiffusion is class-conditional: pass labels (with guidance=0 for "
                 "unconditional samples)"
             )
-        if not isinstance(labels, Tensor) or labels.ndim != 1 or labels.dtype != torch.long:
-            raise TypeError("labels must be a 1-D int64 tensor of class indices")
+        check_labels("labels", labels)
         if len(labels) != num_samples:
             raise ValueError(f"got {len(labels)} labels for num_samples={num_samples}")
         if seeds is None:
             seeds = torch.randint(0, 2**31 - 1, (num_samples,), generator=generator).tolist()
         elif generator is not None:
             raise ValueError("pass seeds or generator, not both")
-        if len(torch.as_tensor(seeds).flatten()) != len(labels):
-            raise ValueError(
-                f"got {len(torch.as_tensor(seeds).flatten())} seeds for {len(labels)} labels"
-            )
+        check_seeds("seeds", seeds, num=len(labels))
+        check_float("guidance", guidance, min=0.0)
+        if clip_range is not None:  # <= 0 would clamp every predicted z_0 to one value
+            check_float("clip_range", clip_range, min=0.0, min_open=True)
         device = next(self.model.parameters()).device
         sampler = DDIMSampler(
             self.schedule, clip_sample=clip_range is not None, clip_range=clip_range or 1.0
@@ -181,8 +179,8 @@ class LatentDiffusionAugmenter(ConditionalAugmenter):
     def __init__(self, ldm: LatentDiffusion, *, guidance: float = 1.5, num_steps: int = 50) -> None:
         if not isinstance(ldm, LatentDiffusion):
             raise TypeError(f"ldm must be a LatentDiffusion, got {type(ldm).__name__}")
-        if guidance < 0:
-            raise ValueError(f"guidance must be >= 0, got {guidance}")
+        check_float("guidance", guidance, min=0.0)
+        check_int("num_steps", num_steps, min=1, max=ldm.schedule.num_timesteps)
         self.ldm, self.guidance, self.num_steps = ldm, guidance, num_steps
 
     def sample(self, labels: Tensor, *, generator: torch.Generator | None = None) -> Tensor:

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_images, check_int
 from genaug.augment.generative import ConditionalAugmenter, GenerativeAugmenter
 from genaug.diffusion.ddim import DDIMSampler
 from genaug.diffusion.guidance import classifier_free_guidance
@@ -49,10 +50,8 @@ def sdedit_timesteps(strength: float, num_timesteps: int, num_steps: int) -> lis
         k = max(1, round(s * num_steps)) distinct decreasing timesteps from
         round(s * T) - 1 to 0; empty for s = 0 (or any s with round(s * T) = 0).
     """
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be in [0, 1], got {strength}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
-        raise ValueError(f"num_steps must be a positive int, got {num_steps!r}")
+    check_float("strength", strength, min=0.0, max=1.0)
+    check_int("num_steps", num_steps, min=1)
     t0 = round(strength * num_timesteps)  # the paper's t0 in 1..T; 0 means no noise
     if t0 == 0:
         return []
@@ -87,6 +86,8 @@ def sdedit(
         (B, C, H, W) edited images.
     """
     check_sample("images", images)
+    check_images("images", images, value_range=(-1.0, 1.0))  # the model's range
+    check_float("eta", eta, min=0.0)
     timesteps = sdedit_timesteps(strength, schedule.num_timesteps, num_steps)
     generators = make_generators(seeds)
     if len(generators) != len(images):
@@ -137,6 +138,7 @@ class SDEditAugmenter(GenerativeAugmenter):
         num_steps: int = 50,
     ) -> None:
         sdedit_timesteps(strength, schedule.num_timesteps, num_steps)  # validates
+        check_float("guidance", guidance, min=0.0)
         self.model, self.schedule = model, schedule
         self.strength, self.guidance, self.num_steps = strength, guidance, num_steps
 
@@ -176,6 +178,12 @@ class GuidedDiffusionAugmenter(ConditionalAugmenter):
         num_steps: int = 50,
         shape: Sequence[int] = (1, 16, 16),
     ) -> None:
+        check_float("guidance", guidance, min=0.0)
+        check_int("num_steps", num_steps, min=1, max=schedule.num_timesteps)
+        if len(shape) != 3:
+            raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
+        for index, size in enumerate(shape):
+            check_int(f"shape[{index}]", size, min=1)
         self.model, self.schedule = model, schedule
         self.guidance, self.num_steps, self.shape = guidance, num_steps, tuple(shape)
 

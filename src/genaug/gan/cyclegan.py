@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug._checks import check_float, check_int, check_tensor
 from genaug.augment.generative import GenerativeAugmenter
 from genaug.nn.mode import eval_mode
 
@@ -55,12 +56,9 @@ class CycleGANConfig:
 
     def __post_init__(self) -> None:
         for name in ("channels", "base_channels", "num_residual"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(name, getattr(self, name), min=1)
         for name in ("lambda_cycle", "lambda_identity"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+            check_float(name, getattr(self, name), min=0.0)
 
 
 class ResidualBlock(nn.Module):
@@ -94,6 +92,7 @@ class CycleGANGenerator(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         width, channels = config.base_channels, config.channels
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -147,6 +146,7 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         width = config.base_channels
         self.net = nn.Sequential(
             nn.Conv2d(config.channels, width, 4, stride=2, padding=1),  # C64, no norm
@@ -181,6 +181,7 @@ class CycleGAN(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         self.config = config
         self.G_AB = CycleGANGenerator(config)
         self.G_BA = CycleGANGenerator(config)
@@ -207,6 +208,11 @@ class CycleGAN(nn.Module):
         }
 
 
+def _check_config(config: CycleGANConfig) -> None:
+    if not isinstance(config, CycleGANConfig):
+        raise TypeError(f"config must be a CycleGANConfig, got {type(config).__name__}")
+
+
 def cycle_consistency_loss(
     real_a: torch.Tensor,
     reconstructed_a: torch.Tensor,
@@ -225,6 +231,8 @@ def cycle_consistency_loss(
         Scalar ``mean|G_BA(G_AB(a)) - a| + mean|G_AB(G_BA(b)) - b|``.
     """
     for name, x, y in (("a", real_a, reconstructed_a), ("b", real_b, reconstructed_b)):
+        check_tensor(f"real_{name}", x, finite=False)
+        check_tensor(f"reconstructed_{name}", y, finite=False)
         if x.shape != y.shape:
             raise ValueError(
                 f"real_{name} {tuple(x.shape)} and reconstructed_{name} {tuple(y.shape)} differ"
@@ -247,6 +255,8 @@ def identity_loss(
     Returns:
         Scalar ``mean|G_AB(b) - b| + mean|G_BA(a) - a|``.
     """
+    check_tensor("real_a", real_a, finite=False)
+    check_tensor("real_b", real_b, finite=False)
     return F.l1_loss(G_AB(real_b), real_b) + F.l1_loss(G_BA(real_a), real_a)
 
 
@@ -262,9 +272,7 @@ class ImageBuffer:
     """
 
     def __init__(self, size: int = 50, *, generator: torch.Generator | None = None) -> None:
-        if not isinstance(size, int) or size < 0:
-            raise ValueError(f"size must be an int >= 0, got {size!r}")
-        self.size = size
+        self.size = check_int("size", size, min=0)
         self.generator = generator
         self.images: list[torch.Tensor] = []
 
@@ -277,6 +285,7 @@ class ImageBuffer:
         Returns:
             (B, C, H, W) images for the discriminator.
         """
+        check_tensor("images", images, ndim=4, finite=False)
         if self.size == 0:
             return images
         out = []

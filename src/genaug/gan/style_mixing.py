@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from genaug._checks import check_float, check_int
 from genaug.augment.generative import ConditionalAugmenter
 from genaug.gan.stylegan import StyleGANGenerator
 
@@ -52,14 +53,9 @@ class StyleMixingAugmenter(ConditionalAugmenter):
                 "StyleMixingAugmenter needs a class-conditional generator (num_classes > 0)"
             )
         num_layers = model.config.num_layers
-        if crossover is not None and (
-            isinstance(crossover, bool)
-            or not isinstance(crossover, int)
-            or not 0 <= crossover <= num_layers
-        ):
-            raise ValueError(
-                f"crossover must be None or an int in [0, {num_layers}], got {crossover!r}"
-            )
+        if crossover is not None:
+            check_int("crossover", crossover, min=0, max=num_layers)
+        check_float("psi", psi)
         self.model, self.crossover, self.psi, self.noise = model, crossover, psi, noise
 
     @torch.no_grad()

@@ -37,6 +37,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug._checks import check_int, check_labels, check_probability
+
 
 @dataclass
 class StyleGANConfig:
@@ -51,17 +53,13 @@ class StyleGANConfig:
     num_classes: int = 0  # > 0: class-conditional mapping f(z, y), as in StyleGAN2-ADA
 
     def __post_init__(self) -> None:
-        size = self.image_size
-        if not isinstance(size, int) or size < 8 or size & (size - 1):
+        size = check_int("image_size", self.image_size)
+        if size < 8 or size & (size - 1):
             raise ValueError(f"image_size must be a power of two >= 8, got {size!r}")
         for name in ("channels", "latent_dim", "mapping_layers", "feature_channels"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not isinstance(self.num_classes, int) or self.num_classes < 0:
-            raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
-        if not 0 <= self.style_mixing_prob <= 1:
-            raise ValueError(f"style_mixing_prob must be in [0, 1], got {self.style_mixing_prob!r}")
+            check_int(name, getattr(self, name), min=1)
+        check_int("num_classes", self.num_classes, min=0)
+        check_probability("style_mixing_prob", self.style_mixing_prob)
 
     @property
     def num_layers(self) -> int:
@@ -102,6 +100,7 @@ class MappingNetwork(nn.Module):
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this mapping network is class-conditional: pass labels")
+            check_labels("labels", labels, num=len(latent), num_classes=self.embed.num_embeddings)
             latent = torch.cat([latent, _pixel_norm(self.embed(labels))], dim=1)  # (B, 2D)
         elif labels is not None:
             raise ValueError(
@@ -266,8 +265,7 @@ class StyleGANGenerator(nn.Module):
             (B, L, D) per-layer latents.
         """
         num_layers = self.config.num_layers
-        if not isinstance(crossover, int) or not 0 <= crossover <= num_layers:
-            raise ValueError(f"crossover must be an int in [0, {num_layers}], got {crossover!r}")
+        check_int("crossover", crossover, min=0, max=num_layers)
         ws = self.broadcast(w1)
         ws[:, crossover:] = w2.unsqueeze(1)
         return ws

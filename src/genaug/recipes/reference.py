@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
+from genaug._checks import check_float, check_int, check_seed
 from genaug.augment.classical import random_shift
 from genaug.cache import data_hash, load_or_train
 from genaug.data import digits
@@ -31,6 +32,14 @@ class ReferenceConfig:
     lr: float = 2e-3  # Adam learning rate
     max_shift: int = 1  # random translation augmentation, pixels
     seed: int = 0  # initialisation and batch order
+
+    def __post_init__(self) -> None:
+        check_int("image_size", self.image_size, choices=(8, 16, 32))  # the digits sizes
+        for name in ("width", "feature_dim", "steps", "batch_size"):
+            check_int(name, getattr(self, name), min=1)
+        check_float("lr", self.lr, min=0.0, min_open=True)
+        check_int("max_shift", self.max_shift, min=0)
+        check_seed("seed", self.seed)
 
 
 def reference_classifier(

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from genaug._checks import check_float
 from genaug.cache import CacheResult, data_hash, load_or_train
 from genaug.config import by_profile
 from genaug.config import device as default_device
@@ -86,8 +87,7 @@ def shapes_beta_vae_settings(
         ``beta``, ``seed`` and ``data``, the :func:`~genaug.cache.data_hash` of
         :func:`shapes_training_images`).
     """
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    check_float("beta", beta, min=0.0)
     sizes = _beta_vae_sizes(profile)
     model_config = CVAEConfig(
         image_size=16, channels=1, latent_dim=8, base_channels=16, hidden_dim=128, num_classes=0

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from genaug._checks import check_int
+from genaug._checks import check_float, check_images, check_int, check_labels
 from genaug.train.loop import fit
 from genaug.train.scaffold import draw_batch, linear_warmup, reinitialise
 
@@ -70,10 +70,11 @@ def fit_vae(
     _check_vae(model)
     check_int("steps", steps, min=1)
     check_int("warmup_steps", warmup_steps, min=0)
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError("images must be an (N, C, H, W) tensor")
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    check_images("images", images)
+    check_float("lr", lr, min=0.0, min_open=True)
+    check_float("beta", beta, min=0.0)
+    if labels is not None:
+        check_labels("labels", labels, num=len(images))
     reinitialise(model, seed)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -144,8 +145,8 @@ def fit_nvae(
     _check_vae(model)
     check_int("steps", steps, min=1)
     check_int("warmup_steps", warmup_steps, min=0)
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError("images must be an (N, C, H, W) tensor")
+    check_images("images", images)
+    check_float("lr", lr, min=0.0, min_open=True)
     reinitialise(model, seed)  # NVAE.reset_parameters: fresh weights, q = p = N(0, I)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_images, check_int, check_probability, check_tensor
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, gaussian_log_density
 
 __all__ = ["NVAE", "NVAEConfig", "ResidualCell", "kl_balance_weights"]
@@ -51,12 +52,9 @@ class NVAEConfig:
     cells_per_group: int = 1  # residual cells after each group, in each tower
 
     def __post_init__(self) -> None:
-        if self.image_size not in (8, 16, 32, 64):
-            raise ValueError(f"image_size must be 8, 16, 32 or 64, got {self.image_size!r}")
+        check_int("image_size", self.image_size, choices=(8, 16, 32, 64))
         for name in ("channels", "hidden_channels", "latent_channels", "cells_per_group"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(name, getattr(self, name), min=1)
 
     @property
     def group_sizes(self) -> tuple[int, int]:
@@ -114,7 +112,9 @@ def kl_balance_weights(kl_per_group: Tensor, group_sizes: Tensor | tuple[int, ..
     Returns:
         ``(L,)`` coefficients, mean 1.
     """
-    kl = torch.as_tensor(kl_per_group).detach().float()
+    # no NaN scan: it runs every training step, where the loop's NaN guard reports
+    check_tensor("kl_per_group", kl_per_group, floating=True, finite=False)
+    kl = kl_per_group.detach().float()
     sizes = torch.as_tensor(group_sizes, dtype=torch.float32, device=kl.device)
     if kl.ndim != 1 or sizes.shape != kl.shape:
         raise ValueError(
@@ -189,6 +189,7 @@ class NVAE(nn.Module):
         if not isinstance(images, Tensor) or images.shape[1:] != (channels, size, size):
             got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
             raise ValueError(f"images must be (B, {channels}, {size}, {size}), got {got}")
+        check_images("images", images)
 
     def _top_down(
         self,
@@ -262,8 +263,7 @@ class NVAE(nn.Module):
             ``kl_group0``, ``kl_group1``.
         """
         self._check_images(images)
-        if not 0.0 <= kl_weight <= 1.0:
-            raise ValueError(f"kl_weight must be in [0, 1], got {kl_weight}")
+        check_probability("kl_weight", kl_weight)
         # bottom-up pass: features at H/4 and H/2
         logits, _, kls, _ = self._top_down(len(images), self._bottom_up(images), generator)
         reconstruction = -bernoulli_log_likelihood(logits, images).mean()
@@ -307,8 +307,8 @@ class NVAE(nn.Module):
         Returns:
             ``(B, C, H, W)`` pixel means in [0, 1].
         """
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        check_int("num_samples", num_samples, min=1)
+        check_float("temperature", temperature, min=0.0)
         if labels is not None:
             raise ValueError("this NVAE is unconditional: pass no labels")
         was_training = self.training
@@ -350,8 +350,7 @@ class NVAE(nn.Module):
             ``(S, B)`` log importance weights in nats.
         """
         self._check_images(images)
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        check_int("num_samples", num_samples, min=1)
         was_training = self.training
         self.eval()
         features = self._bottom_up(images)  # computed once, shared by the S samples
