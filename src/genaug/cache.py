@@ -17,7 +17,7 @@ model is trained by ``train_fn`` and saved. Five promises:
   does not match it, or whose floating weights are not all finite, is not loaded.
 * **Recovery.** A truncated, corrupt or unverifiable file is reported with a
   warning, removed and retrained; a training run that is interrupted resumes
-  from its last periodic checkpoint (see :func:`genaug.train.fit`).
+  from its last periodic checkpoint (see :func:`genaug.train.loop.fit`).
 * **One training per key.** A lock file next to the weights makes a second
   process that asks for the same key wait for the first and then load its
   weights, instead of training them again.
@@ -319,7 +319,7 @@ def load_or_train(
         train_fn: ``train_fn(model, checkpoint_path)`` trains ``model`` in place and
             may return a dict of history (loss curves, timings) whose values are
             JSON-able, tensors or numpy values. It should pass
-            ``checkpoint_path`` to :func:`genaug.train.fit` so that an
+            ``checkpoint_path`` to :func:`genaug.train.loop.fit` so that an
             interrupted run resumes where it stopped.
         retrain: ignore an existing file and train again.
         profile: the profile mixed into the key (default: the active one). Pass a

@@ -106,7 +106,7 @@ def plot_curves(
     """Plot training curves, optionally smoothed with a moving average.
 
     Args:
-        history: name -> list of values per step (as returned by :func:`genaug.train.fit`).
+        history: name -> list of values per step (as returned by :func:`genaug.train.loop.fit`).
         keys: which curves to draw (default: all).
         smooth: window of the moving average (1 = raw).
         ax: axes to draw on (default: a new figure).

@@ -21,17 +21,17 @@ downstream task can swap one for another.
   diffusion).
 
 Pixel-space diffusion has no generator object: its samplers
-(:class:`genaug.diffusion.DDPMSampler`, :class:`genaug.diffusion.DDIMSampler`)
+(:class:`genaug.diffusion.ddpm.DDPMSampler`, :class:`genaug.diffusion.ddim.DDIMSampler`)
 take the noise predictor, per-sample seeds and a shape, and return the model's
-range [-1, 1]; :class:`genaug.diffusion.GuidedDiffusionAugmenter` wraps them as
+range [-1, 1]; :class:`genaug.diffusion.sdedit.GuidedDiffusionAugmenter` wraps them as
 an augmenter.
 
 **Augmenters** are one of two kinds:
 
 * a :class:`~genaug.augment.transform.Transform`: ``x = transform(x, *, generator=rng)``,
   model-free, label-preserving, with its parameters drawn per sample from
-  ``generator`` (:mod:`genaug.augment.classical`; :class:`genaug.gan.DiffAugment`
-  and :class:`genaug.gan.ADAAugment` are called the same way);
+  ``generator`` (:mod:`genaug.augment.classical`; :class:`genaug.gan.diffaugment.DiffAugment`
+  and :class:`genaug.gan.ada.ADAAugment` are called the same way);
 * a :class:`~genaug.augment.generative.GenerativeAugmenter`:
   ``new_images, new_labels = augmenter(images, labels, n, *, generator=rng)``,
   which returns ``n`` new labelled samples in [0, 1] drawn with the help of a

@@ -23,7 +23,7 @@ Two ways to implement it:
 The base class validates inputs and outputs, so every augmenter fails the same
 way on bad input. A generated sample is only useful as augmentation if it shows
 the class it is labelled with: :func:`label_agreement` measures that with a
-classifier (in the course, :func:`genaug.recipes.reference_classifier`), and
+classifier (in the course, :func:`genaug.recipes.reference.reference_classifier`), and
 :func:`confidence_filter` keeps only the samples the classifier assigns to their
 label with probability at least a threshold, reporting the rejection rate.
 :class:`FilteredAugmenter` wraps any augmenter with that filter.
@@ -200,7 +200,7 @@ def class_probabilities(classifier: Any, images: Tensor) -> Tensor:
 
     Args:
         classifier: an object with a ``probabilities(images)`` method (such as
-            :class:`genaug.metrics.ReferenceClassifier`), or a callable (e.g. an
+            :class:`genaug.metrics.reference.ReferenceClassifier`), or a callable (e.g. an
             ``nn.Module``) mapping images to ``(N, K)`` logits.
         images: ``(N, C, H, W)`` images in [0, 1].
 

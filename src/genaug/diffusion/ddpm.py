@@ -81,7 +81,7 @@ class DDPMSampler:
             num_steps: number of reverse steps; None for all T (the paper's sampler).
 
         Returns:
-            A list of ints (see :func:`leading_timesteps`).
+            A list of ints (see :func:`~genaug.diffusion.sampling.leading_timesteps`).
         """
         return leading_timesteps(self.schedule.num_timesteps, num_steps)
 
@@ -193,7 +193,7 @@ def drop_labels(
     Args:
         labels: (B,) int64 class labels.
         probability: chance of dropping each label, in [0, 1].
-        null_label: the index that means "no label" (``num_classes`` in :class:`genaug.nn.UNet`).
+        null_label: the index that means "no label" (``num_classes`` in :class:`genaug.nn.unet.UNet`).
         generator: CPU generator for the coin flips.
 
     Returns:

@@ -63,7 +63,7 @@ def classifier_free_guidance(model: nn.Module, labels: torch.Tensor, scale: floa
 
     Args:
         model: a network called as ``model(x_t, t, labels)``, with attributes
-            ``num_classes`` and ``null_label`` (e.g. :class:`genaug.nn.UNet`).
+            ``num_classes`` and ``null_label`` (e.g. :class:`genaug.nn.unet.UNet`).
         labels: (B,) int64 class labels, one per sample.
         scale: guidance weight w >= 0.
 

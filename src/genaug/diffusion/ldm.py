@@ -16,7 +16,7 @@ Two stages, trained one after the other:
    guidance and decodes once at the end: x = D(z_0 / scale_factor).
 
 Symbol map: ``latents`` -> z (unscaled), ``latents * scale_factor`` -> z_0 of the
-diffusion. The course's trained model is :func:`genaug.recipes.pretrained_digits_ldm`.
+diffusion. The course's trained model is :func:`genaug.recipes.digits_ldm.pretrained_digits_ldm`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class LatentDiffusion:
     Args:
         autoencoder: the first stage (:class:`~genaug.diffusion.autoencoder.KLAutoencoder`).
         model: the class-conditional latent noise predictor eps_theta(z_t, t, y), e.g.
-            :class:`genaug.nn.UNet` with ``in_channels = C`` and ``image_size = h``.
+            :class:`genaug.nn.unet.UNet` with ``in_channels = C`` and ``image_size = h``.
         schedule: the :class:`~genaug.diffusion.schedule.NoiseSchedule` it was trained with.
         scale_factor: s of :func:`~genaug.diffusion.autoencoder.latent_scale_factor` (> 0).
     """

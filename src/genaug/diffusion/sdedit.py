@@ -121,7 +121,7 @@ class SDEditAugmenter(GenerativeAugmenter):
     s and denoises it with classifier-free guidance towards its own label.
 
     Args:
-        model: a class-conditional noise predictor (e.g. :class:`genaug.nn.UNet`).
+        model: a class-conditional noise predictor (e.g. :class:`genaug.nn.unet.UNet`).
         schedule: its noise schedule.
         strength: s in [0, 1] (see :func:`sdedit`).
         guidance: classifier-free guidance weight w (1 = plain conditional model).

@@ -23,7 +23,7 @@ class AugmentedDataset(Dataset):
     Args:
         images: (N, C, H, W) real images in [0, 1].
         labels: (N,) int64 labels.
-        augmenter: a :class:`~genaug.augment.GenerativeAugmenter`; it receives the real
+        augmenter: a :class:`~genaug.augment.generative.GenerativeAugmenter`; it receives the real
             images and labels as its seeds (``augmenter(images, labels, n, generator=g)``).
         ratio: synthetic samples per real sample (>= 0).
         seed: seed of the synthetic set; another seed draws another set.

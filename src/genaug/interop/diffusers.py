@@ -1,6 +1,6 @@
 """genaug's noise schedules to and from diffusers' scheduler configurations.
 
-A model trained with :class:`genaug.diffusion.NoiseSchedule` can sample with any
+A model trained with :class:`genaug.diffusion.schedule.NoiseSchedule` can sample with any
 diffusers scheduler (DDPM, DDIM, DPM-Solver, ...), and a diffusers scheduler's
 configuration gives back the genaug schedule that trains for it. The mapping:
 
@@ -32,7 +32,7 @@ def scheduler_config(schedule: NoiseSchedule) -> dict[str, Any]:
     """The diffusers scheduler configuration of a genaug schedule.
 
     Args:
-        schedule: a :class:`~genaug.diffusion.NoiseSchedule`.
+        schedule: a :class:`~genaug.diffusion.schedule.NoiseSchedule`.
 
     Returns:
         A dict to pass as keyword arguments to a diffusers scheduler, e.g.
@@ -78,7 +78,7 @@ def from_diffusers(scheduler_or_config: Any) -> NoiseSchedule:
             ``num_train_timesteps`` and ``beta_schedule``).
 
     Returns:
-        The equivalent :class:`~genaug.diffusion.NoiseSchedule`.
+        The equivalent :class:`~genaug.diffusion.schedule.NoiseSchedule`.
 
     Raises:
         ValueError: for a beta schedule genaug does not implement (e.g. ``scaled_linear``)

@@ -1,4 +1,4 @@
-"""A genaug :class:`~genaug.augment.Transform` as a ``torchvision.transforms.v2`` transform.
+"""A genaug :class:`~genaug.augment.transform.Transform` as a ``torchvision.transforms.v2`` transform.
 
 torchvision's v2 transforms draw one set of parameters per call, so a batched
 (B, C, H, W) call shifts every image by the same offset. genaug's transforms draw
@@ -25,7 +25,7 @@ class TorchvisionAdapter(v2.Transform):
     unchanged, so only use it with transforms that keep boxes valid or on images alone.
 
     Args:
-        transform: the genaug :class:`~genaug.augment.Transform`.
+        transform: the genaug :class:`~genaug.augment.transform.Transform`.
         generator: the source of its parameters (None: torch's global generator). Give
             each DataLoader worker its own (:func:`genaug.config.seed_worker`).
     """

@@ -3,7 +3,7 @@
 * :mod:`~genaug.metrics.distribution`: Frechet distance, KID, PCA Frechet distance;
 * :mod:`~genaug.metrics.memorisation`: nearest-training-image distances;
 * :mod:`~genaug.metrics.reference`: the reference digits classifier's features and predictions
-  (trained once by :func:`genaug.recipes.reference_classifier`);
+  (trained once by :func:`genaug.recipes.reference.reference_classifier`);
 * :mod:`~genaug.metrics.disentanglement`: the mutual information gap (MIG).
 """
 

@@ -5,7 +5,7 @@ need pretrained ImageNet weights, which this course never downloads, and
 Inception features mean little for 16x16 digits anyway. We use the same
 formulas on the penultimate features of the reference classifier
 (:class:`genaug.metrics.reference.ReferenceClassifier`, trained once by
-:func:`genaug.recipes.reference_classifier`). Numbers are comparable within this
+:func:`genaug.recipes.reference.reference_classifier`). Numbers are comparable within this
 course (same classifier, same sample sizes), not with published FIDs.
 
 * :func:`frechet_distance`: ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^{1/2}),
@@ -153,11 +153,11 @@ def pca_frechet_distance(
     The reference images (e.g. the 100 training faces) are flattened and their
     top ``num_components`` principal directions found (for faces, the
     "eigenfaces" of Turk & Pentland, 1991); both sets are projected onto them
-    and compared with :func:`genaug.metrics.frechet_distance`. Unlike the reference
+    and compared with :func:`genaug.metrics.distribution.frechet_distance`. Unlike the reference
     classifier's features, nothing here is trained on another domain, so it
     suits any small grayscale image set; it sees only linear structure, and a
     copy of the reference set scores 0, so pair it with
-    :func:`genaug.metrics.nearest_neighbour_distance` to expose memorisation. With all
+    :func:`genaug.metrics.memorisation.nearest_neighbour_distance` to expose memorisation. With all
     components it equals the Frechet distance on raw pixels (a rotation of the
     feature space leaves the distance unchanged).
 

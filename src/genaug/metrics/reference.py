@@ -1,7 +1,7 @@
 """The reference digits classifier that FD, KID and label agreement are measured with.
 
-:class:`ReferenceClassifier` wraps a trained :class:`genaug.nn.ConvClassifier`;
-the course trains it once and caches it in :func:`genaug.recipes.reference_classifier`.
+:class:`ReferenceClassifier` wraps a trained :class:`genaug.nn.classifier.ConvClassifier`;
+the course trains it once and caches it in :func:`genaug.recipes.reference.reference_classifier`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from genaug.nn import ConvClassifier
 
 
 class ReferenceClassifier:
-    """A trained :class:`~genaug.nn.ConvClassifier` for digits, used to score generated images.
+    """A trained :class:`~genaug.nn.classifier.ConvClassifier` for digits, used to score generated images.
 
     Attributes:
         model: the classifier (eval mode, CPU).
@@ -101,6 +101,6 @@ class ReferenceClassifier:
             images_b: (N_b, 1, H, W) images in [0, 1].
 
         Returns:
-            The squared Frechet distance (see :func:`frechet_distance`).
+            The squared Frechet distance (see :func:`~genaug.metrics.distribution.frechet_distance`).
         """
         return frechet_distance(self.features(images_a), self.features(images_b))

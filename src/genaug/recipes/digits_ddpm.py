@@ -2,7 +2,7 @@
 
 A recipe: which data (the 16x16 training digits), which sizes per profile, which
 cache name. The algorithm is :mod:`genaug.diffusion.ddpm`; the loop is
-:func:`genaug.train.fit_noise_predictor`.
+:func:`genaug.train.diffusion.fit_noise_predictor`.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def pretrained_digits_ddpm(
 ) -> TrainedDiffusion:
     """Train (or load from the cache) a class-conditional DDPM on 16x16 digits.
 
-    Algorithm 1 of Ho et al. with the loss :func:`ddpm_loss`, labels dropped with
+    Algorithm 1 of Ho et al. with the loss :func:`~genaug.diffusion.ddpm.ddpm_loss`, labels dropped with
     probability ``config.label_dropout`` for classifier-free guidance, Adam with a
     linear warm-up, and an EMA of the weights. Cached with
     :func:`genaug.cache.load_or_train` under ``name`` + ``config`` + a

@@ -183,7 +183,7 @@ def pretrained_digits_ldm(
     Stage 1 trains the :class:`~genaug.diffusion.autoencoder.KLAutoencoder` with
     :func:`~genaug.diffusion.autoencoder.autoencoder_loss` (cache name ``ldm-autoencoder-digits``);
     the training images are then encoded once, their latents' std gives the scale factor,
-    and stage 2 trains a class-conditional :class:`genaug.nn.UNet` on scaled latents drawn
+    and stage 2 trains a class-conditional :class:`genaug.nn.unet.UNet` on scaled latents drawn
     from q(z | x) with :func:`genaug.diffusion.ddpm.ddpm_loss`, label dropout for
     classifier-free guidance and an EMA of the weights (cache name ``ldm-digits``).
     Both keys hold a :func:`~genaug.cache.data_hash` of the training set; the

@@ -1,7 +1,7 @@
 """The reference digits classifier: the course's yardstick for FD, KID and label agreement.
 
 Trained once on the digits training split (the same at every profile) and cached;
-:class:`genaug.metrics.ReferenceClassifier` wraps it.
+:class:`genaug.metrics.reference.ReferenceClassifier` wraps it.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def reference_classifier(
         progress: show a progress bar while training.
 
     Returns:
-        A :class:`ReferenceClassifier` with its measured test accuracy.
+        A :class:`~genaug.metrics.reference.ReferenceClassifier` with its measured test accuracy.
     """
     config = config or ReferenceConfig()
     model = ConvClassifier(

@@ -37,7 +37,7 @@ def digits_cvae_settings(profile: str | None = None) -> tuple[CVAEConfig, dict[s
         everything that determines the trained weights (the model's fields,
         ``steps``, ``batch_size``, ``lr``, ``warmup_steps``, ``beta``, ``seed`` and
         ``data``, the :func:`~genaug.cache.data_hash` of the training images and
-        labels), to pass to :func:`genaug.train.fit_vae` and as the cache key.
+        labels), to pass to :func:`genaug.train.vae.fit_vae` and as the cache key.
     """
     sizes = by_profile(
         smoke=dict(steps=150, base_channels=16, hidden_dim=64),
@@ -141,7 +141,7 @@ def _train_vae(
     retrain: bool,
     description: str,
 ) -> CacheResult:
-    """Train (or load) one VAE with :func:`genaug.train.fit_vae` under ``name`` + ``train_config``."""
+    """Train (or load) one VAE with :func:`genaug.train.vae.fit_vae` under ``name`` + ``train_config``."""
 
     def train(model: CVAE, checkpoint) -> dict:
         start = time.perf_counter()

@@ -8,12 +8,12 @@ It implements the protocol of DESIGN.md ("Experiments") once:
   initialisation; synthetic images are added *on top* of each real batch;
 * **the same-total-batch control** (``same_total=True``): the extra slots are filled
   with more real images instead, so a gain over it is not just a bigger batch;
-* **model-free baselines** on the same footing: a :class:`~genaug.augment.Transform`
+* **model-free baselines** on the same footing: a :class:`~genaug.augment.transform.Transform`
   applied to the real batch, or mixup / CutMix applied to the whole batch;
 * **paired seeds**: :func:`labelled_split` redraws the labelled subset per seed, and
   the caller redraws the generator and the synthetic set with it.
 
-The classifier is the course's small :class:`~genaug.nn.ConvClassifier`, which trains
+The classifier is the course's small :class:`~genaug.nn.classifier.ConvClassifier`, which trains
 in a few seconds on 2 CPU cores.
 """
 
@@ -150,7 +150,7 @@ def train_classifier(
         device: where to train.
 
     Returns:
-        The trained :class:`~genaug.nn.ConvClassifier`, in eval mode.
+        The trained :class:`~genaug.nn.classifier.ConvClassifier`, in eval mode.
     """
     recipe = recipe or ClassifierRecipe()
     check_images("images", images)

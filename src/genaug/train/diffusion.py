@@ -3,7 +3,7 @@ learning-rate warm-up and an EMA of the weights.
 
 One loop for the pixel-space digits DDPM and the latent model of latent
 diffusion (:mod:`genaug.recipes`). The loss comes in as a function (for the
-course, :func:`genaug.diffusion.ddpm_loss` with its schedule), so this file
+course, :func:`genaug.diffusion.ddpm.ddpm_loss` with its schedule), so this file
 imports nothing from :mod:`genaug.diffusion`.
 """
 
@@ -48,18 +48,18 @@ def fit_noise_predictor(
 
     Args:
         model: the noise predictor, trained in place.
-        ema: its :class:`genaug.train.EMA`, updated by :func:`genaug.train.fit`.
+        ema: its :class:`genaug.train.loop.EMA`, updated by :func:`genaug.train.loop.fit`.
         draw_batch: ``draw_batch(generator) -> (x_0, labels)`` for one step.
         loss_fn: ``loss_fn(model, x_0, *, labels, generator)``, e.g. the simple loss of
-            :func:`genaug.diffusion.ddpm_loss` with the model's schedule.
+            :func:`genaug.diffusion.ddpm.ddpm_loss` with the model's schedule.
         config: a recipe with ``lr``, ``warmup`` and ``steps``.
         generator: the training randomness (batches, t, noise, dropped labels).
-        checkpoint: where :func:`genaug.train.fit` saves and resumes.
+        checkpoint: where :func:`genaug.train.loop.fit` saves and resumes.
         progress: show a progress bar.
         description: the progress bar's label.
 
     Returns:
-        The history of :func:`genaug.train.fit` with ``"seconds"`` of training added.
+        The history of :func:`genaug.train.loop.fit` with ``"seconds"`` of training added.
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
 

@@ -192,7 +192,7 @@ _LOAD_ERRORS = (
 
 
 def _save_checkpoint(path: Path, step: int, history, run: Mapping[str, Mapping], generator) -> None:
-    """Write everything a resumed run needs, with the sha256 of it (see :func:`checksum`)."""
+    """Write everything a resumed run needs, with the sha256 of it (see :func:`~genaug.cache.checksum`)."""
     state = {
         "step": step,
         "history": history,

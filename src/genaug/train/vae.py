@@ -51,7 +51,7 @@ def fit_vae(
     give equal weights (what :func:`genaug.cache.load_or_train` relies on).
 
     Args:
-        model: a :class:`~genaug.vae.CVAE` (anything with its ``loss``) to train in place (on its current device).
+        model: a :class:`~genaug.vae.cvae.CVAE` (anything with its ``loss``) to train in place (on its current device).
         images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
         labels: ``(N,)`` labels, or None for an unconditional VAE.
         steps: number of optimiser steps (>= 1).
@@ -60,7 +60,7 @@ def fit_vae(
         beta: final weight of the KL term.
         warmup_steps: steps of the linear KL warm-up (0: none).
         seed: seed of the initialisation, batches and noise.
-        checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
+        checkpoint: file for resumable checkpoints (see :func:`genaug.train.loop.fit`).
         progress: show a progress bar.
         description: the progress bar's label.
 
@@ -121,12 +121,12 @@ def fit_nvae(
     The step is the one lesson 5.2.3 writes out: draw a batch (with replacement),
     :meth:`~genaug.vae.nvae.NVAE.loss` with ``kl_weight = min(1, (step + 1) / warmup_steps)`` and
     ``balance`` while that weight is below 1, one Adam step. Everything else
-    matches :func:`genaug.train.fit_vae`, so the two models can be compared
+    matches :func:`genaug.train.vae.fit_vae`, so the two models can be compared
     at equal data, steps, batch size and optimiser: the model is re-initialised
     from ``seed`` and all randomness comes from one generator seeded with it.
 
     Args:
-        model: an :class:`~genaug.vae.NVAE` (anything with its ``loss``) to train in place (on its current device).
+        model: an :class:`~genaug.vae.nvae.NVAE` (anything with its ``loss``) to train in place (on its current device).
         images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
         steps: number of optimiser steps (>= 1).
         batch_size: images per step.
@@ -134,7 +134,7 @@ def fit_nvae(
         warmup_steps: steps of the linear KL warm-up (0: none, weight 1 throughout).
         balance: apply :func:`~genaug.vae.nvae.kl_balance_weights` during the warm-up.
         seed: seed of the initialisation, batches and noise.
-        checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
+        checkpoint: file for resumable checkpoints (see :func:`genaug.train.loop.fit`).
         progress: show a progress bar.
         description: the progress bar's label.
 

@@ -19,7 +19,7 @@ with the paper's four ingredients:
    ramp each group's KL is re-weighted in proportion to its size and its
    current average KL (paper Appendix A), so that no group collapses early.
 
-:func:`~genaug.train.fit_nvae` trains the model (the step the lesson writes out, repeated), and
+:func:`~genaug.train.vae.fit_nvae` trains the model (the step the lesson writes out, repeated), and
 :meth:`~genaug.vae.nvae.NVAE.log_importance_weights` gives the importance weights of the
 importance-weighted bound of Burda et al. (2016), a second, tighter measure.
 
@@ -177,7 +177,7 @@ class NVAE(nn.Module):
     def reset_parameters(self) -> None:
         """Re-draw every layer's weights (from torch's global generator), then start at q = p = N(0, I).
 
-        :func:`genaug.train.reinitialise` calls this, so equal seeds give equal weights.
+        :func:`genaug.train.scaffold.reinitialise` calls this, so equal seeds give equal weights.
         """
         for layer in self.modules():
             if layer is not self and hasattr(layer, "reset_parameters"):
