@@ -249,3 +249,84 @@ def test_sgd_checkpoint_resumed_with_adam_starts_over(tmp_path):
         resumed, history, calls = _run(_scheduled_problem(), checkpoint)
     assert calls == list(range(20))
     assert history == reference_history and _same_weights(resumed, reference)
+
+
+def _regression_problem(seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(64, 3, generator=generator)
+    targets = inputs @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(64, generator=generator)
+    return inputs, targets
+
+
+@pytest.mark.parametrize("cosine, warmup", [(False, 0), (True, 0), (False, 5)])
+def test_fit_adam_is_the_hand_written_adam_loop(cosine, warmup):
+    from genaug.train import fit_adam
+
+    inputs, targets = _regression_problem()
+    torch.manual_seed(0)
+    ours, theirs = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+    theirs.load_state_dict(ours.state_dict())
+
+    def loss_step(_):
+        return ((ours(inputs)[:, 0] - targets) ** 2).mean(), {"extra": 1.0}
+
+    history = fit_adam(loss_step, ours, lr=0.05, num_steps=20, cosine=cosine, warmup_steps=warmup)
+    optimizer = torch.optim.Adam(theirs.parameters(), lr=0.05)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, 20)
+    for step in range(20):
+        if warmup:
+            optimizer.param_groups[0]["lr"] = 0.05 * min(1.0, (step + 1) / warmup)
+        loss = ((theirs(inputs)[:, 0] - targets) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if cosine:
+            schedule.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+    assert len(history["loss"]) == 20 and history["extra"] == [1.0] * 20
+    assert history["loss"][-1] < history["loss"][0] / 2  # it fits
+
+
+def test_fit_adam_resumes_a_cosine_schedule_exactly(tmp_path):
+    from genaug.train import fit_adam
+
+    inputs, targets = _regression_problem(1)
+
+    def run(checkpoint, num_steps):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+
+        def loss_step(_):
+            return ((model(inputs)[:, 0] - targets) ** 2).mean(), {}
+
+        fit_adam(loss_step, model, lr=0.05, num_steps=num_steps, cosine=True,
+                 checkpoint=checkpoint, checkpoint_every=10)  # fmt: skip
+        return model
+
+    class Stop(Exception):
+        pass
+
+    full = run(None, 30)
+    path = tmp_path / "run.ckpt"
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    calls = {"n": 0}
+
+    def interrupted(_):
+        calls["n"] += 1
+        if calls["n"] > 25:
+            raise Stop
+        return ((model(inputs)[:, 0] - targets) ** 2).mean(), {}
+
+    from genaug.train import fit_adam as fit_adam_again
+
+    with pytest.raises(Stop):
+        fit_adam_again(
+            interrupted, model, lr=0.05, num_steps=30, cosine=True, checkpoint=path,
+            checkpoint_every=10,
+        )  # fmt: skip
+    assert path.exists()  # the checkpoint of step 20
+    resumed = run(path, 30)
+    for a, b in zip(full.parameters(), resumed.parameters(), strict=True):
+        torch.testing.assert_close(a, b)

@@ -28,7 +28,7 @@ from genaug.diffusion.ldm import LatentDiffusion
 from genaug.diffusion.schedule import NoiseSchedule
 from genaug.nn import UNet, UNetConfig
 from genaug.recipes.digits_ddpm import digits_training_set
-from genaug.train import EMA, fit, fit_noise_predictor
+from genaug.train import EMA, draw_batch, fit_adam, fit_noise_predictor
 from genaug.vae.elbo import reparameterize
 
 
@@ -129,35 +129,20 @@ def _train_autoencoder(config: DigitsLDMConfig, images: Tensor, *, progress: boo
     key["data"] = data_hash(images)  # the autoencoder sees the images, not the labels
 
     def train(_module: nn.Module, checkpoint) -> dict:
-        optimizer = torch.optim.Adam(autoencoder.parameters(), lr=config.ae_lr)
-        decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.ae_steps)
         rng = torch.Generator().manual_seed(config.seed)
 
-        def step(_number: int) -> dict[str, float]:
-            index = torch.randint(0, len(images), (config.ae_batch_size,), generator=rng)
-            out = autoencoder_loss(
-                autoencoder,
-                images[index.to(images.device)],
-                kl_weight=config.kl_weight,
-                generator=rng,
-            )
-            optimizer.zero_grad(set_to_none=True)
-            out.loss.backward()
-            optimizer.step()
-            decay.step()
-            return {
-                "loss": out.loss.item(),
-                "reconstruction": out.reconstruction.item(),
-                "kl": out.kl.item(),
-            }
+        def loss_step(_number: int) -> tuple[Tensor, dict[str, float]]:
+            (batch,) = draw_batch(rng, config.ae_batch_size, images)
+            out = autoencoder_loss(autoencoder, batch, kl_weight=config.kl_weight, generator=rng)
+            return out.loss, {"reconstruction": out.reconstruction.item(), "kl": out.kl.item()}
 
         start = time.perf_counter()
-        history = fit(
-            step,
+        history = fit_adam(
+            loss_step,
+            autoencoder,
+            lr=config.ae_lr,
             num_steps=config.ae_steps,
-            modules={"autoencoder": autoencoder},
-            optimizers={"autoencoder": optimizer},
-            schedulers={"cosine": decay},
+            cosine=True,
             generator=rng,
             checkpoint=checkpoint,
             progress=progress,

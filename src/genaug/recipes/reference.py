@@ -17,7 +17,7 @@ from genaug.cache import data_hash, load_or_train
 from genaug.data import digits
 from genaug.metrics.reference import ReferenceClassifier
 from genaug.nn import ClassifierConfig, ConvClassifier
-from genaug.train import draw_batch, fit, reinitialise
+from genaug.train import draw_batch, fit_adam, reinitialise
 
 
 @dataclass
@@ -66,27 +66,20 @@ def reference_classifier(
     def train(module: ConvClassifier, checkpoint) -> dict:
         generator = torch.Generator().manual_seed(config.seed)
         reinitialise(module, config.seed)
-        optimizer = torch.optim.Adam(module.parameters(), lr=config.lr)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
 
-        def step(_: int) -> dict[str, float]:
+        def loss_step(_: int) -> tuple[torch.Tensor, dict[str, float]]:
             images, labels = draw_batch(
                 generator, config.batch_size, train_set.images, train_set.labels
             )
             images = random_shift(images, config.max_shift, generator)
-            loss = F.cross_entropy(module(images), labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            return {"loss": loss.item()}
+            return F.cross_entropy(module(images), labels), {}
 
-        history = fit(
-            step,
+        history = fit_adam(
+            loss_step,
+            module,
+            lr=config.lr,
             num_steps=config.steps,
-            modules={"classifier": module},
-            optimizers={"adam": optimizer},
-            schedulers={"cosine": schedule},
+            cosine=True,
             generator=generator,
             checkpoint=checkpoint,
             progress=progress,

@@ -17,8 +17,7 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from genaug.train.loop import EMA, fit
-from genaug.train.scaffold import linear_warmup
+from genaug.train.loop import EMA, fit_adam
 
 LossFn = Callable[..., torch.Tensor]
 """``loss_fn(model, x0, *, labels, generator) -> scalar loss`` for one batch."""
@@ -61,25 +60,19 @@ def fit_noise_predictor(
     Returns:
         The history of :func:`genaug.train.loop.fit` with ``"seconds"`` of training added.
     """
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
 
-    def step(number: int) -> dict[str, float]:
-        for group in optimizer.param_groups:  # linear warm-up, a function of the step only
-            group["lr"] = config.lr * linear_warmup(number, config.warmup)
+    def loss_step(number: int) -> tuple[torch.Tensor, dict[str, float]]:
         x0, labels = draw_batch(generator)
-        loss = loss_fn(model, x0, labels=labels, generator=generator)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return {"loss": loss.item()}
+        return loss_fn(model, x0, labels=labels, generator=generator), {}
 
     start = time.perf_counter()
-    history = fit(
-        step,
+    history = fit_adam(
+        loss_step,
+        model,
+        lr=config.lr,
         num_steps=config.steps,
-        modules={"model": model},
-        optimizers={"model": optimizer},
-        ema={"model": ema},
+        warmup_steps=config.warmup,
+        ema=ema,
         generator=generator,
         checkpoint=checkpoint,
         progress=progress,

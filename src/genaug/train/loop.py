@@ -35,6 +35,7 @@ from torch.optim.lr_scheduler import LRScheduler
 from tqdm.auto import tqdm
 
 from genaug.cache import atomic_write, checksum
+from genaug.train.scaffold import linear_warmup
 
 StepFn = Callable[[int], Mapping[str, float]]
 
@@ -288,3 +289,79 @@ def _restore(state: Mapping[str, Any], run: Mapping[str, Mapping], generator) ->
     torch.set_rng_state(state["torch_rng"])
     if generator is not None:
         generator.set_state(state["generator"])
+
+
+LossStep = Callable[[int], tuple[torch.Tensor, Mapping[str, float]]]
+"""``loss_step(step) -> (loss, logs)``: one batch's scalar loss and the floats to log beside it."""
+
+
+def fit_adam(
+    loss_step: LossStep,
+    module: nn.Module,
+    *,
+    lr: float,
+    num_steps: int,
+    generator: torch.Generator | None = None,
+    cosine: bool = False,
+    warmup_steps: int = 0,
+    ema: EMA | None = None,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 200,
+    progress: bool = False,
+    description: str = "training",
+) -> dict[str, list[float]]:
+    """Minimise ``loss_step``'s loss over ``module``'s parameters with Adam, through :func:`fit`.
+
+    The optimiser step every course trainer shares: zero the gradients, backpropagate,
+    step Adam (and the learning-rate schedule); :func:`fit` adds the progress bar, the
+    EMA, the NaN guard and resumable checkpoints (schedule included).
+
+    Args:
+        loss_step: ``loss_step(step) -> (loss, logs)``; ``logs`` holds floats, and the loss is
+            logged as ``"loss"`` unless ``logs`` has that key.
+        module: the trained module.
+        lr: Adam's learning rate (the peak when ``cosine`` or ``warmup_steps`` is set).
+        num_steps: optimiser steps (>= 1).
+        generator: the ``torch.Generator`` that ``loss_step`` draws from (checkpointed).
+        cosine: decay the learning rate to 0 over ``num_steps`` (cosine annealing).
+        warmup_steps: linear learning-rate warm-up over this many steps (0: none); the rate
+            is a function of the step, so resuming needs no extra state.
+        ema: an :class:`EMA` of ``module``, updated after every step.
+        checkpoint: file for resumable checkpoints.
+        checkpoint_every: steps between checkpoints.
+        progress: show a progress bar.
+        description: the progress bar's label.
+
+    Returns:
+        The history of :func:`fit`.
+    """
+    optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    schedulers = {}
+    if cosine:
+        schedulers["cosine"] = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, num_steps)
+
+    def step(number: int) -> dict[str, float]:
+        if warmup_steps:
+            for group in optimizer.param_groups:  # linear warm-up, a function of the step
+                group["lr"] = lr * linear_warmup(number, warmup_steps)
+        loss, logs = loss_step(number)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        for scheduler in schedulers.values():
+            scheduler.step()
+        return {"loss": loss.item(), **logs}
+
+    return fit(
+        step,
+        num_steps=num_steps,
+        modules={"model": module},
+        optimizers={"adam": optimizer},
+        ema={"model": ema} if ema is not None else None,
+        schedulers=schedulers,
+        generator=generator,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        progress=progress,
+        description=description,
+    )

@@ -14,8 +14,24 @@ import torch
 from torch import Tensor, nn
 
 from genaug._checks import check_float, check_images, check_int, check_labels
-from genaug.train.loop import fit
+from genaug.train.loop import fit_adam
 from genaug.train.scaffold import draw_batch, linear_warmup, reinitialise
+
+
+def _fit(model, loss_step, lr, steps, generator, checkpoint, progress, description) -> dict:
+    """Adam on the loss (:func:`~genaug.train.loop.fit_adam`); the model ends in eval mode."""
+    history = fit_adam(
+        loss_step,
+        model,
+        lr=lr,
+        num_steps=steps,
+        generator=generator,
+        checkpoint=checkpoint,
+        progress=progress,
+        description=description,
+    )
+    model.eval()
+    return history
 
 
 def _check_vae(model: nn.Module) -> None:
@@ -77,29 +93,17 @@ def fit_vae(
         check_labels("labels", labels, num=len(images))
     reinitialise(model, seed)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    def step(index: int) -> dict[str, float]:
+    def loss_step(index: int) -> tuple[Tensor, dict[str, float]]:
         batch_images, batch_labels = draw_batch(generator, batch_size, images, labels)
         weight = beta * linear_warmup(index, warmup_steps)  # KL warm-up
         terms = model.loss(batch_images, batch_labels, beta=weight, generator=generator)
-        optimizer.zero_grad()
-        terms["loss"].backward()
-        optimizer.step()
-        return {**{key: value.item() for key, value in terms.items()}, "beta": weight}
+        return terms["loss"], {
+            **{key: value.item() for key, value in terms.items()},
+            "beta": weight,
+        }
 
-    history = fit(
-        step,
-        num_steps=steps,
-        modules={"vae": model},
-        optimizers={"adam": optimizer},
-        generator=generator,
-        checkpoint=checkpoint,
-        progress=progress,
-        description=description,
-    )
-    model.eval()
-    return history
+    return _fit(model, loss_step, lr, steps, generator, checkpoint, progress, description)
 
 
 def fit_nvae(
@@ -149,31 +153,14 @@ def fit_nvae(
     check_float("lr", lr, min=0.0, min_open=True)
     reinitialise(model, seed)  # NVAE.reset_parameters: fresh weights, q = p = N(0, I)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    def step(index: int) -> dict[str, float]:
+    def loss_step(index: int) -> tuple[Tensor, dict[str, float]]:
         (batch,) = draw_batch(generator, batch_size, images)
         weight = linear_warmup(index, warmup_steps)  # KL warm-up
         terms = model.loss(
-            batch,
-            kl_weight=weight,
-            balance=balance and weight < 1.0,
-            generator=generator,
+            batch, kl_weight=weight, balance=balance and weight < 1.0, generator=generator
         )
-        optimizer.zero_grad()
-        terms["loss"].backward()
-        optimizer.step()
-        return {**{key: value.item() for key, value in terms.items()}, "kl_weight": weight}
+        logs = {key: value.item() for key, value in terms.items()}
+        return terms["loss"], {**logs, "kl_weight": weight}
 
-    history = fit(
-        step,
-        num_steps=steps,
-        modules={"nvae": model},
-        optimizers={"adam": optimizer},
-        generator=generator,
-        checkpoint=checkpoint,
-        progress=progress,
-        description=description,
-    )
-    model.eval()
-    return history
+    return _fit(model, loss_step, lr, steps, generator, checkpoint, progress, description)
