@@ -23,9 +23,20 @@ regularisation") keeps the layers' styles independent. *Truncation* pulls w
 towards the average w, trading diversity for typicality:
 w' = w_avg + psi (w - w_avg).
 
-Omitted from the papers for size: progressive growing, the skip / residual
-architectures, equalised learning rate, path-length regularisation. Any
-discriminator works; the lesson reuses :class:`genaug.gan.dcgan.DCGANDiscriminator`.
+Training aids of the papers kept here, because without them the small model
+collapses onto one rendering per class (lesson 5.1.2 measures it):
+
+* the mapping network's learning rate is 100x lower than the synthesis
+  network's (StyleGAN, Appendix C: lambda' = 0.01 lambda), implemented as in the
+  paper with an equalised-learning-rate linear layer, :class:`EqualizedLinear`;
+* :class:`StyleGANDiscriminator`, a small discriminator ending, as StyleGAN's
+  (taken from ProGAN, Karras et al. 2018, Section 3), with a minibatch standard
+  deviation layer, :class:`MinibatchStd`;
+* the R1 gradient penalty on real images (Mescheder et al. 2018),
+  :func:`r1_penalty`.
+
+Omitted for size: progressive growing, the skip / residual architectures,
+equalised learning rate in the synthesis network, path-length regularisation.
 """
 
 from __future__ import annotations
@@ -49,6 +60,7 @@ class StyleGANConfig:
     feature_channels: int = 64  # channels of every synthesis layer
     style_mixing_prob: float = 0.9  # share of training batches that mix two latents
     num_classes: int = 0  # > 0: class-conditional mapping f(z, y), as in StyleGAN2-ADA
+    mapping_lr_multiplier: float = 0.01  # mapping lr / synthesis lr (StyleGAN, Appendix C)
 
     def __post_init__(self) -> None:
         size = self.image_size
@@ -60,6 +72,10 @@ class StyleGANConfig:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         if not isinstance(self.num_classes, int) or self.num_classes < 0:
             raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
+        if not 0 < self.mapping_lr_multiplier <= 1:
+            raise ValueError(
+                f"mapping_lr_multiplier must be in (0, 1], got {self.mapping_lr_multiplier!r}"
+            )
         if not 0 <= self.style_mixing_prob <= 1:
             raise ValueError(f"style_mixing_prob must be in [0, 1], got {self.style_mixing_prob!r}")
 
@@ -69,6 +85,43 @@ class StyleGANConfig:
         return 1 + 2 * int(math.log2(self.image_size // 4)) + 1
 
 
+class EqualizedLinear(nn.Module):
+    """Linear layer with an equalised learning rate and a learning-rate multiplier.
+
+    The stored weights are N(0, 1 / m^2) and are scaled at run time by
+    ``m / sqrt(in_features)`` (ProGAN, Section 4.1; StyleGAN, Appendix C). With
+    Adam, whose steps have the parameters' units, the effective weights then
+    move m times slower than those of an ordinary layer with the same lr: the
+    mapping network uses m = 0.01.
+
+    Args:
+        in_features: input size.
+        out_features: output size.
+        lr_multiplier: m in (0, 1].
+        bias_init: initial value of the effective bias.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        lr_multiplier: float = 1.0,
+        bias_init: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if not 0 < lr_multiplier <= 1:
+            raise ValueError(f"lr_multiplier must be in (0, 1], got {lr_multiplier!r}")
+        self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_multiplier)
+        self.bias = nn.Parameter(torch.full((out_features,), bias_init / lr_multiplier))
+        self.weight_gain = lr_multiplier / math.sqrt(in_features)
+        self.bias_gain = lr_multiplier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, in_features) -> (B, out_features)."""
+        return F.linear(x, self.weight * self.weight_gain, self.bias * self.bias_gain)
+
+
 class MappingNetwork(nn.Module):
     """f: z (B, D) [and labels y] -> w (B, D), an MLP on the pixel-normalised z.
 
@@ -76,15 +129,22 @@ class MappingNetwork(nn.Module):
         latent_dim: D.
         num_layers: number of linear layers.
         num_classes: > 0 adds a label embedding, normalised and concatenated to z.
+        lr_multiplier: learning-rate multiplier of the linear layers (see
+            :class:`EqualizedLinear`; 0.01 in StyleGAN).
     """
 
-    def __init__(self, latent_dim: int, num_layers: int, num_classes: int = 0) -> None:
+    def __init__(
+        self, latent_dim: int, num_layers: int, num_classes: int = 0, lr_multiplier: float = 1.0
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
         layers: list[nn.Module] = []
         in_dim = latent_dim * (2 if num_classes else 1)
         for _ in range(num_layers):
-            layers += [nn.Linear(in_dim, latent_dim), nn.LeakyReLU(0.2)]
+            layers += [
+                EqualizedLinear(in_dim, latent_dim, lr_multiplier=lr_multiplier),
+                nn.LeakyReLU(0.2),
+            ]
             in_dim = latent_dim
         self.net = nn.Sequential(*layers)
 
@@ -207,7 +267,9 @@ class StyleGANGenerator(nn.Module):
         super().__init__()
         self.config = config
         dim, width = config.latent_dim, config.feature_channels
-        self.mapping = MappingNetwork(dim, config.mapping_layers, config.num_classes)
+        self.mapping = MappingNetwork(
+            dim, config.mapping_layers, config.num_classes, config.mapping_lr_multiplier
+        )
         self.constant = nn.Parameter(torch.randn(1, width, 4, 4))  # the learned 4x4 input
         num_convs = config.num_layers - 1
         self.layers = nn.ModuleList([StyleLayer(width, width, dim) for _ in range(num_convs)])
@@ -385,3 +447,131 @@ class StyleGANGenerator(nn.Module):
         other = torch.randn(latent.shape, generator=generator).to(latent.device)
         crossover = int(torch.randint(1, num_layers, (), generator=generator))
         return self.mix_styles(w, self.mapping(other, labels), crossover), w
+
+
+class MinibatchStd(nn.Module):
+    """Append the minibatch standard deviation as one extra feature map (ProGAN, Section 3).
+
+    The batch is split into groups of ``group_size``; within each group the standard
+    deviation of every feature at every position is computed, averaged into one number
+    per group and appended as a constant channel to the group's samples. A generator
+    that draws the same image again and again gives a batch statistic near 0, which
+    real batches never have, so the discriminator can see a collapse.
+
+    Args:
+        group_size: samples per group (the batch size must be a multiple of
+            ``min(group_size, B)``).
+    """
+
+    def __init__(self, group_size: int = 4) -> None:
+        super().__init__()
+        if not isinstance(group_size, int) or group_size < 2:
+            raise ValueError(f"group_size must be an int >= 2, got {group_size!r}")
+        self.group_size = group_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) -> (B, C + 1, H, W)."""
+        batch, channels, height, width = x.shape
+        group = min(self.group_size, batch)
+        if batch % group:
+            raise ValueError(f"batch size {batch} is not a multiple of the group size {group}")
+        grouped = x.view(group, batch // group, channels, height, width)  # (G, B/G, C, H, W)
+        std = torch.sqrt(grouped.var(dim=0, unbiased=False) + 1e-8)  # (B/G, C, H, W)
+        stat = std.mean(dim=(1, 2, 3))  # (B/G,): one number per group
+        stat = stat.view(1, -1, 1, 1, 1).expand(group, -1, 1, height, width)
+        return torch.cat([x, stat.reshape(batch, 1, height, width)], dim=1)
+
+
+class StyleGANDiscriminator(nn.Module):
+    """A small StyleGAN-style discriminator: images (B, C, H, W) in [-1, 1] -> logits (B,).
+
+    Strided 3x3 convolutions with LeakyReLU (no batch normalisation, which would mix
+    the samples of a batch and interferes with the R1 penalty) down to 4x4, then the
+    minibatch standard deviation layer, a 3x3 convolution and a linear read-out. A
+    conditional one adds the projection term <embed(y), features> (Miyato & Koyama
+    2018, as in :class:`genaug.gan.dcgan.DCGANDiscriminator`).
+
+    Args:
+        image_size: H = W, a power of two >= 8.
+        channels: image channels C.
+        base_channels: channels of the first layer, doubled at each halving.
+        num_classes: > 0 for a class-conditional discriminator.
+        mbstd_group: group size of :class:`MinibatchStd`; 0 leaves the layer out.
+    """
+
+    def __init__(
+        self,
+        image_size: int = 16,
+        channels: int = 1,
+        base_channels: int = 32,
+        num_classes: int = 0,
+        *,
+        mbstd_group: int = 4,
+    ) -> None:
+        super().__init__()
+        if not isinstance(image_size, int) or image_size < 8 or image_size & (image_size - 1):
+            raise ValueError(f"image_size must be a power of two >= 8, got {image_size!r}")
+        self.image_size, self.channels, self.num_classes = image_size, channels, num_classes
+        width = base_channels
+        layers: list[nn.Module] = [nn.Conv2d(channels, width, 3, padding=1), nn.LeakyReLU(0.2)]
+        size = image_size
+        while size > 4:  # each stage halves H and W and doubles the channels
+            layers += [nn.Conv2d(width, width * 2, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+            width, size = width * 2, size // 2
+        self.features = nn.Sequential(*layers)  # (B, width, 4, 4)
+        self.mbstd = MinibatchStd(mbstd_group) if mbstd_group else None
+        extra = 1 if mbstd_group else 0
+        self.head = nn.Sequential(
+            nn.Conv2d(width + extra, width, 3, padding=1), nn.LeakyReLU(0.2), nn.Flatten()
+        )
+        feature_dim = width * 16
+        self.read_out = nn.Linear(feature_dim, 1)
+        self.embed = nn.Embedding(num_classes, feature_dim) if num_classes else None
+        if self.embed is not None:
+            nn.init.normal_(self.embed.weight, 0.0, 0.02)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Score images.
+
+        Args:
+            images: (B, C, H, W) in [-1, 1].
+            labels: (B,) int64 labels; required iff ``num_classes > 0``.
+
+        Returns:
+            (B,) logits of "real".
+        """
+        expected = (self.channels, self.image_size, self.image_size)
+        if images.ndim != 4 or tuple(images.shape[1:]) != expected:
+            raise ValueError(f"images must have shape (B, {expected}), got {tuple(images.shape)}")
+        x = self.features(images)  # (B, F, 4, 4)
+        if self.mbstd is not None:
+            x = self.mbstd(x)  # (B, F + 1, 4, 4)
+        features = self.head(x)  # (B, 16 F)
+        logits = self.read_out(features).squeeze(1)  # (B,)
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("this discriminator is class-conditional: pass labels")
+            logits = logits + (self.embed(labels) * features).sum(dim=1)  # projection term
+        elif labels is not None:
+            raise ValueError("this discriminator is unconditional (num_classes=0): pass no labels")
+        return logits
+
+
+def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor) -> torch.Tensor:
+    """R1 = E ||grad_x D(x)||^2 on real images (Mescheder, Geiger & Nowozin 2018, Eq. 9).
+
+    The discriminator loss adds ``gamma / 2 * r1_penalty(...)`` (gamma = 10 in
+    StyleGAN): it keeps D flat on the data, which stabilises the game near equilibrium.
+
+    Args:
+        real_logits: (B,) logits D(x), computed from ``real_images`` with
+            ``real_images.requires_grad_(True)``.
+        real_images: (B, C, H, W) the real batch.
+
+    Returns:
+        Scalar mean over the batch of the squared gradient norm (differentiable).
+    """
+    if not real_images.requires_grad:
+        raise ValueError("call real_images.requires_grad_(True) before computing real_logits")
+    (grad,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
+    return grad.pow(2).flatten(1).sum(dim=1).mean()
