@@ -1,8 +1,8 @@
 """Generative adversarial networks: one paper per file.
 
 * :mod:`genaug.gan.dcgan`: DCGAN (Radford et al., 2016), lesson 5.1.1; :class:`DCGANAugmenter`.
-* :mod:`genaug.gan.stylegan`: a small StyleGAN (Karras et al., 2019, 2020), lesson 5.1.2,
-  with its discriminator (minibatch std) and the R1 penalty.
+* :mod:`genaug.gan.stylegan`: a small StyleGAN (Karras et al., 2019, 2020), lesson 5.1.2.
+* :mod:`genaug.gan.stylegan_discriminator`: its discriminator (minibatch std) and the R1 penalty.
 * :mod:`genaug.gan.style_mixing`: style mixing as augmentation, :class:`StyleMixingAugmenter`.
 * :mod:`genaug.gan.cyclegan`: CycleGAN (Zhu et al., 2017), lesson 5.1.3; :class:`CycleGANAugmenter`.
 * :mod:`genaug.gan.losses`: adversarial losses (Goodfellow et al., 2014; Mao et al., 2017).
@@ -34,13 +34,11 @@ from genaug.gan.style_mixing import StyleMixingAugmenter
 from genaug.gan.stylegan import (
     EqualizedLinear,
     MappingNetwork,
-    MinibatchStd,
     ModulatedConv2d,
     StyleGANConfig,
-    StyleGANDiscriminator,
     StyleGANGenerator,
-    r1_penalty,
 )
+from genaug.gan.stylegan_discriminator import MinibatchStd, StyleGANDiscriminator, r1_penalty
 
 __all__ = [
     "ADAAugment",
