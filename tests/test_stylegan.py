@@ -5,7 +5,8 @@ import torch
 
 from genaug.augment.generative import GenerativeAugmenter
 from genaug.gan import StyleMixingAugmenter
-from genaug.gan.stylegan import EqualizedLinear, ModulatedConv2d, StyleGANConfig, StyleGANGenerator
+from genaug.gan.equalized import EqualizedLinear
+from genaug.gan.stylegan import ModulatedConv2d, StyleGANConfig, StyleGANGenerator
 from genaug.gan.stylegan_discriminator import MinibatchStd, StyleGANDiscriminator, r1_penalty
 
 

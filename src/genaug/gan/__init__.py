@@ -2,6 +2,7 @@
 
 * :mod:`genaug.gan.dcgan`: DCGAN (Radford et al., 2016), lesson 5.1.1; :class:`DCGANAugmenter`.
 * :mod:`genaug.gan.stylegan`: a small StyleGAN (Karras et al., 2019, 2020), lesson 5.1.2.
+* :mod:`genaug.gan.equalized`: equalised-lr linear layers (StyleGAN's mapping network).
 * :mod:`genaug.gan.stylegan_discriminator`: its discriminator (minibatch std) and the R1 penalty.
 * :mod:`genaug.gan.style_mixing`: style mixing as augmentation, :class:`StyleMixingAugmenter`.
 * :mod:`genaug.gan.cyclegan`: CycleGAN (Zhu et al., 2017), lesson 5.1.3; :class:`CycleGANAugmenter`.
@@ -23,6 +24,7 @@ from genaug.gan.cyclegan import (
 )
 from genaug.gan.dcgan import DCGANAugmenter, DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from genaug.gan.diffaugment import DiffAugment
+from genaug.gan.equalized import EqualizedLinear
 from genaug.gan.losses import (
     discriminator_loss,
     generator_loss,
@@ -31,13 +33,7 @@ from genaug.gan.losses import (
     saturating_generator_loss,
 )
 from genaug.gan.style_mixing import StyleMixingAugmenter
-from genaug.gan.stylegan import (
-    EqualizedLinear,
-    MappingNetwork,
-    ModulatedConv2d,
-    StyleGANConfig,
-    StyleGANGenerator,
-)
+from genaug.gan.stylegan import MappingNetwork, ModulatedConv2d, StyleGANConfig, StyleGANGenerator
 from genaug.gan.stylegan_discriminator import MinibatchStd, StyleGANDiscriminator, r1_penalty
 
 __all__ = [
