@@ -23,9 +23,21 @@ regularisation") keeps the layers' styles independent. *Truncation* pulls w
 towards the average w, trading diversity for typicality:
 w' = w_avg + psi (w - w_avg).
 
-Omitted from the papers for size: progressive growing, the skip / residual
-architectures, equalised learning rate, path-length regularisation. Any
-discriminator works; the lesson reuses :class:`genaug.gan.dcgan.DCGANDiscriminator`.
+Training aids of the papers kept here, because without them the small model
+collapses onto one rendering per class (lesson 5.1.2 measures it):
+
+* the mapping network's learning rate is 100x lower than the synthesis
+  network's (StyleGAN, Appendix C: lambda' = 0.01 lambda), implemented as in the
+  paper with an equalised-learning-rate linear layer,
+  :class:`genaug.gan.equalized.EqualizedLinear`;
+* :class:`genaug.gan.stylegan_discriminator.StyleGANDiscriminator`, a small
+  discriminator ending, as StyleGAN's (taken from ProGAN, Karras et al. 2018,
+  Section 3), with a minibatch standard deviation layer, ``MinibatchStd``;
+* the R1 gradient penalty on real images (Mescheder et al. 2018),
+  :func:`genaug.gan.stylegan_discriminator.r1_penalty`.
+
+Omitted for size: progressive growing, the skip / residual architectures,
+equalised learning rate in the synthesis network, path-length regularisation.
 """
 
 from __future__ import annotations
@@ -37,7 +49,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from genaug._checks import check_int, check_labels, check_probability
+from genaug._checks import check_float, check_int, check_labels, check_probability
+from genaug.gan.equalized import EqualizedLinear
 
 
 @dataclass
@@ -51,6 +64,7 @@ class StyleGANConfig:
     feature_channels: int = 64  # channels of every synthesis layer
     style_mixing_prob: float = 0.9  # share of training batches that mix two latents
     num_classes: int = 0  # > 0: class-conditional mapping f(z, y), as in StyleGAN2-ADA
+    mapping_lr_multiplier: float = 0.01  # mapping lr / synthesis lr (StyleGAN, Appendix C)
 
     def __post_init__(self) -> None:
         size = check_int("image_size", self.image_size)
@@ -60,6 +74,9 @@ class StyleGANConfig:
             check_int(name, getattr(self, name), min=1)
         check_int("num_classes", self.num_classes, min=0)
         check_probability("style_mixing_prob", self.style_mixing_prob)
+        check_float(
+            "mapping_lr_multiplier", self.mapping_lr_multiplier, min=0.0, max=1.0, min_open=True
+        )
 
     @property
     def num_layers(self) -> int:
@@ -74,15 +91,22 @@ class MappingNetwork(nn.Module):
         latent_dim: D.
         num_layers: number of linear layers.
         num_classes: > 0 adds a label embedding, normalised and concatenated to z.
+        lr_multiplier: learning-rate multiplier of the linear layers (see
+            :class:`EqualizedLinear`; 0.01 in StyleGAN).
     """
 
-    def __init__(self, latent_dim: int, num_layers: int, num_classes: int = 0) -> None:
+    def __init__(
+        self, latent_dim: int, num_layers: int, num_classes: int = 0, lr_multiplier: float = 1.0
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
         layers: list[nn.Module] = []
         in_dim = latent_dim * (2 if num_classes else 1)
         for _ in range(num_layers):
-            layers += [nn.Linear(in_dim, latent_dim), nn.LeakyReLU(0.2)]
+            layers += [
+                EqualizedLinear(in_dim, latent_dim, lr_multiplier=lr_multiplier),
+                nn.LeakyReLU(0.2),
+            ]
             in_dim = latent_dim
         self.net = nn.Sequential(*layers)
 
@@ -206,7 +230,9 @@ class StyleGANGenerator(nn.Module):
         super().__init__()
         self.config = config
         dim, width = config.latent_dim, config.feature_channels
-        self.mapping = MappingNetwork(dim, config.mapping_layers, config.num_classes)
+        self.mapping = MappingNetwork(
+            dim, config.mapping_layers, config.num_classes, config.mapping_lr_multiplier
+        )
         self.constant = nn.Parameter(torch.randn(1, width, 4, 4))  # the learned 4x4 input
         num_convs = config.num_layers - 1
         self.layers = nn.ModuleList([StyleLayer(width, width, dim) for _ in range(num_convs)])
