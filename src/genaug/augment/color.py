@@ -19,7 +19,6 @@ from genaug.augment.geometry import _check_layout
 from genaug.augment.transform import Transform
 
 
-
 def adjust_brightness(images: Tensor, factor: Tensor | float) -> Tensor:
     """Multiply each image by its brightness factor and clamp to [0, 1].
 
@@ -67,4 +66,6 @@ class RandomBrightness(Transform):
         """Brighten or darken each image of a (B, C, H, W) batch."""
         device = generator.device if generator is not None else torch.device("cpu")
         uniform = torch.rand(images.shape[0], generator=generator, device=device)  # (B,)
-        return adjust_brightness(images, self.low + (self.high - self.low) * uniform.to(images.device))
+        return adjust_brightness(
+            images, self.low + (self.high - self.low) * uniform.to(images.device)
+        )

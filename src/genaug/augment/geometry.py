@@ -2,8 +2,9 @@
 
 Taught in lesson 7.2 (``lessons/ch07_tools/02_augmentation_libraries.ipynb``), where it is
 checked against Albumentations, Augmentor, imgaug, torchvision v2 and Kornia. The
-translation lives in :mod:`genaug.augment.classical` (:class:`RandomShift`) and, vectorised,
-in :func:`genaug.gan.diffaugment.translation`.
+translation lives in :mod:`genaug.augment.classical`
+(:class:`~genaug.augment.classical.RandomShift`) and, vectorised, in
+:func:`genaug.gan.diffaugment.translation`.
 
 The functional core draws nothing itself: :func:`horizontal_flip` takes the per-sample
 decisions, :class:`RandomHorizontalFlip` draws them from a ``torch.Generator``.
