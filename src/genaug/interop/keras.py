@@ -1,4 +1,4 @@
-"""A genaug :class:`~genaug.augment.Transform` as a Keras 3 layer (torch backend), lesson 7.1.
+"""A genaug ``Transform`` (:mod:`genaug.augment`) as a Keras 3 layer (torch backend), lesson 7.1.
 
 Keras 3 runs the same model code on a JAX, TensorFlow or PyTorch backend. On the
 PyTorch backend (``KERAS_BACKEND=torch``, set before keras is first imported) a Keras
@@ -44,7 +44,7 @@ def as_keras_layer(transform: Transform, *, seed: int = 0, name: str | None = No
     input unchanged.
 
     Args:
-        transform: the genaug :class:`~genaug.augment.Transform`.
+        transform: the genaug ``Transform`` (e.g. ``genaug.augment.RandomShift(2)``).
         seed: seed of the layer's generator (non-negative int); equal seeds give equal
             augmentations for equal call sequences.
         name: the Keras layer name (default: Keras chooses one).

@@ -2,7 +2,7 @@
 
 Lesson 7.3 needs a pretrained model that is honest about where it came from and that
 ships without a download: the course trains one itself, once, and caches it. The
-backbone is the course's :class:`~genaug.nn.ConvClassifier` trained on the training
+backbone is the course's :class:`~genaug.nn.classifier.ConvClassifier` trained on the training
 digits of ``classes`` (by default 0 to 4); its features then serve another task (the
 digits 5 to 9 from a few labels), as an ImageNet backbone serves a new image task.
 
@@ -13,9 +13,9 @@ selects and relabels the digits of a few classes for either task.
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -79,7 +79,7 @@ class TrainedBackbone:
     """What :func:`pretrained_digits_backbone` returns.
 
     Attributes:
-        model: the trained :class:`~genaug.nn.ConvClassifier` (eval mode); ``model.features``
+        model: the trained :class:`~genaug.nn.classifier.ConvClassifier` (eval mode); ``model.features``
             gives (B, feature_dim) features, ``model.head`` its own classes' logits.
         config: its training settings.
         test_accuracy: accuracy on the test digits of its own classes.
@@ -91,7 +91,7 @@ class TrainedBackbone:
     config: BackboneConfig
     test_accuracy: float
     loaded: bool
-    path: Path | None
+    path: pathlib.Path | None
 
 
 def pretrained_digits_backbone(
