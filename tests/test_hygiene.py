@@ -236,3 +236,16 @@ def test_the_inline_math_check_catches_the_known_bug():
     assert not _inline_math_breaks("unroll once: $x = a + b$.\n- a real list item")
     assert _inline_math_breaks("```{prf:proof}\nFor one, $a\n- b$.\n```")  # inside a proof
     assert not _inline_math_breaks("```python\nx = '$a'\n- 1\n```")
+
+
+def test_bibliography_parses_and_every_cited_key_exists():
+    from pybtex.database import parse_file
+
+    keys = set(parse_file(str(ROOT / "book" / "references.bib")).entries)
+    cited = set()
+    for _, text in _markdown_sources():
+        text = re.sub(r"``.*?``", "", text)  # examples quoted as code
+        for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text):
+            cited.update(key.strip() for key in group.split(","))
+    missing = sorted(cited - keys)
+    assert not missing, f"cited but not in book/references.bib: {missing}"
