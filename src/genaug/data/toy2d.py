@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from genaug.data._checks import check_int
+from genaug._checks import check_int, check_seed
 
 
 @dataclass(eq=False)
@@ -72,7 +72,7 @@ def ring_centres(num_modes: int = 8, radius: float = 1.0) -> Tensor:
     Returns:
         ``(K, 2)`` float32 centres.
     """
-    check_int("num_modes", num_modes, minimum=1)
+    check_int("num_modes", num_modes, min=1)
     angles = torch.arange(num_modes, dtype=torch.float64) * 2 * math.pi / num_modes
     return (radius * torch.stack([angles.cos(), angles.sin()], dim=1)).float()
 
@@ -111,8 +111,8 @@ def gaussian_ring(
     """
     from sklearn.datasets import make_blobs
 
-    check_int("num_samples", num_samples, minimum=1)
-    check_int("seed", seed, minimum=0)
+    check_int("num_samples", num_samples, min=1)
+    check_seed("seed", seed)
     for name, value in (("radius", radius), ("std", std)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"{name} must be a positive number; got {value!r}.")
