@@ -2,6 +2,7 @@
 
 * :mod:`~genaug.metrics.distribution`: Frechet distance, KID, PCA Frechet distance;
 * :mod:`~genaug.metrics.memorisation`: nearest-training-image distances;
+* :mod:`~genaug.metrics.leak`: how much of an augmentation a generator reproduces;
 * :mod:`~genaug.metrics.reference`: the reference digits classifier's features and predictions
   (trained once by :func:`genaug.recipes.reference_classifier`);
 * :mod:`~genaug.metrics.disentanglement`: the mutual information gap (MIG).
@@ -19,10 +20,12 @@ from genaug.metrics.distribution import (
     kernel_inception_distance,
     pca_frechet_distance,
 )
+from genaug.metrics.leak import AugmentationDetector, train_augmentation_detector
 from genaug.metrics.memorisation import nearest_neighbour_distance
 from genaug.metrics.reference import ReferenceClassifier
 
 __all__ = [
+    "AugmentationDetector",
     "ReferenceClassifier",
     "discrete_entropy",
     "discrete_mutual_information",
@@ -33,4 +36,5 @@ __all__ = [
     "mutual_information_matrix",
     "nearest_neighbour_distance",
     "pca_frechet_distance",
+    "train_augmentation_detector",
 ]
