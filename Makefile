@@ -1,5 +1,6 @@
 # The course's commands. Every target creates .venv on first use.
 #   make book      execute the lessons and build the book into _build/html
+#   make check-book  load every built page (headless Chromium if installed): math, figures, links
 #   make test      lint, unit tests and every lesson at the smoke profile (nbval)
 #   make lab       JupyterLab on lessons/
 #   make test-gpu  the nbval pass at the gpu profile (needs CUDA)
@@ -15,7 +16,7 @@ PROFILE ?= cpu
 # one torch / BLAS thread per test worker: two workers on two cores
 TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 HF_HUB_OFFLINE=1 MPLBACKEND=Agg GENAUG_PROGRESS=0
 
-.PHONY: setup book test lint lab test-gpu bench clean distclean
+.PHONY: setup book check-book test lint lab test-gpu bench clean distclean
 
 setup: $(STAMP)
 
@@ -26,8 +27,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check src tests lessons benchmarks
-	$(BIN)/ruff format --check src tests lessons benchmarks
+	$(BIN)/ruff check src tests lessons benchmarks book/check_book.py book/figures
+	$(BIN)/ruff format --check src tests lessons benchmarks book/check_book.py book/figures
 
 test: setup lint
 	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
@@ -35,9 +36,20 @@ test: setup lint
 	$(BIN)/python -m pytest tests lessons --nbval-lax --nbval-current-env \
 	  -n $(WORKERS) --dist loadfile -p no:cacheprovider
 
+# book: execute the lessons (jupyter cache), build, then record what ran on the execution
+# status page (benchmarks/execution_status.py) and rebuild that page
 book: setup
-	HF_HUB_OFFLINE=1 GENAUG_PROGRESS=0 $(BIN)/jupyter-book build . -W -n --keep-going
-	@echo "Open _build/html/index.html"
+	@start=$$(date +%s); \
+	profile=$$($(BIN)/python -c "from genaug.config import get_profile; print(get_profile())"); \
+	cache=$$($(BIN)/python -c "from genaug.cache import cache_dir; print('warm' if any(cache_dir().glob('*.safetensors')) else 'cold')"); \
+	echo "building the book at the $$profile profile, $$cache checkpoint cache"; \
+	HF_HUB_OFFLINE=1 GENAUG_PROGRESS=0 $(BIN)/jupyter-book build . -W -n --keep-going; built=$$?; \
+	$(BIN)/python benchmarks/execution_status.py --since $$start --profile $$profile --cache $$cache && \
+	HF_HUB_OFFLINE=1 GENAUG_PROGRESS=0 $(BIN)/jupyter-book build . -W -n --keep-going > /dev/null && \
+	echo "Open _build/html/index.html"; exit $$built
+
+check-book: setup
+	$(BIN)/python book/check_book.py _build/html
 
 lab: setup
 	$(BIN)/jupyter lab lessons/

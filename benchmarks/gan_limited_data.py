@@ -130,8 +130,7 @@ def run_faces(args: argparse.Namespace) -> None:
             ) -> None:
                 recent.append(r_t)
                 if step % args.eval_every == 0:
-                    samples = (G.sample(500, generator=torch.Generator().manual_seed(seed)) + 1) / 2
-                    samples = samples.clamp(0, 1)
+                    samples = G.sample(500, generator=torch.Generator().manual_seed(seed))
                     curve["step"].append(step)
                     curve["pca_fd"].append(metrics.pca_frechet_distance(samples, real))
                     curve["nn"].append(
@@ -247,9 +246,7 @@ def main() -> None:
     eval_labels = torch.arange(n) % 10
 
     def score(G: DCGANGenerator, seed: int) -> tuple[float, float]:
-        samples = (
-            G.sample(n, labels=eval_labels, generator=torch.Generator().manual_seed(seed)) + 1
-        ) / 2
+        samples = G.sample(n, labels=eval_labels, generator=torch.Generator().manual_seed(seed))
         fd = reference.frechet_distance(samples, test_set.images)
         with torch.no_grad():
             flagged = detector(samples * 2 - 1).argmax(1).float().mean().item()

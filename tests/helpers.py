@@ -31,3 +31,19 @@ class BandClassifier:
     def probabilities(self, images):
         rows = images.mean(dim=(1, 3)).view(len(images), 4, 2).mean(2)  # (N, 4) band brightness
         return (rows * 20).softmax(1)
+
+
+def digits_subsets(size=40):
+    """Two digits training subsets with equal labels (equal count and label sum); image 0 differs.
+
+    Returns:
+        ``((images_a, images_b), (labels_a, labels_b))``.
+    """
+    from genaug.data import digits
+
+    train = digits("train")
+    images, labels = train.images[:size], train.labels[:size]
+    spare = size + int((train.labels[size:] == labels[0]).nonzero()[0])  # same class as image 0
+    other = torch.cat([train.images[spare : spare + 1], images[1:]])
+    assert train.labels[spare] == labels[0] and not torch.equal(other, images)
+    return (images, other), (labels, labels.clone())

@@ -104,7 +104,7 @@ def test_xflip_and_rotate90_are_exact():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="unknown ADA ops"):
         ADAAugment(ops=("shear",))
-    with pytest.raises(ValueError, match="probability"):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
         ADAAugment(p=1.5)
     with pytest.raises(ValueError, match="target"):
         ADAConfig(target=1.2)

@@ -97,12 +97,16 @@ def test_bad_input(call, error):
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
 def test_shapes_beta_vae_settings(profile):
-    from genaug.recipes import shapes_beta_vae_settings
+    from genaug.cache import data_hash
+    from genaug.recipes import shapes_beta_vae_settings, shapes_training_images
 
     model_config, train_config = shapes_beta_vae_settings(4.0, profile)
     assert model_config.num_classes == 0 and model_config.latent_dim == 8
     assert train_config.items() >= vars(model_config).items()
     assert train_config["beta"] == 4.0
     assert shapes_beta_vae_settings(1.0, profile)[1]["beta"] == 1.0
+    images = shapes_training_images(profile)  # the key names the training data by its content
+    assert len(images) == train_config["num_train"]
+    assert train_config["data"] == data_hash(images)
     with pytest.raises(ValueError):
         shapes_beta_vae_settings(-1.0, profile)

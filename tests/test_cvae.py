@@ -128,10 +128,11 @@ def test_augmenter_only_draws_classes_it_was_given(trained):
         dict(image_size=4),
         dict(latent_dim=0),
         dict(num_classes=-1),
-        dict(channels=1.5),
     ],
 )
 def test_bad_config(overrides):
+    with pytest.raises(TypeError):
+        tiny(channels=1.5)
     with pytest.raises(ValueError):
         tiny(**overrides)
 
@@ -149,7 +150,7 @@ def test_bad_input():
         model.decode(torch.zeros(2, 5), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="beta"):
         model.loss(images, torch.tensor([0, 1]), beta=-1)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="num_samples must be"):
         model.sample(0, labels=torch.tensor([0]))
     unconditional = CVAE(tiny(num_classes=0))
     with pytest.raises(ValueError, match="unconditional"):
@@ -162,7 +163,8 @@ def test_bad_input():
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
 def test_digits_cvae_settings_are_the_cache_key(profile):
-    from genaug.cache import config_hash
+    from genaug.cache import config_hash, data_hash
+    from genaug.data import digits
     from genaug.recipes import digits_cvae_settings
 
     model_config, train_config = digits_cvae_settings(profile)
@@ -171,3 +173,5 @@ def test_digits_cvae_settings_are_the_cache_key(profile):
     assert train_config["warmup_steps"] == train_config["steps"] // 5
     again = digits_cvae_settings(profile)[1]
     assert config_hash(train_config, profile=profile) == config_hash(again, profile=profile)
+    train = digits("train", size=16)  # the key names the training data by its content
+    assert train_config["data"] == data_hash(train.images, train.labels)

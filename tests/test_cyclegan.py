@@ -4,8 +4,10 @@ import pytest
 import torch
 from torch import nn
 
+from genaug.augment.generative import GenerativeAugmenter
 from genaug.gan.cyclegan import (
     CycleGAN,
+    CycleGANAugmenter,
     CycleGANConfig,
     CycleGANGenerator,
     ImageBuffer,
@@ -101,3 +103,40 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="size"):
         ImageBuffer(-1)
     assert isinstance(PatchDiscriminator(small_config()), nn.Module)
+
+
+@pytest.mark.parametrize("direction", ["a_to_b", "b_to_a"])
+def test_augmenter_translates_sources_and_keeps_their_labels(direction):
+    torch.manual_seed(0)
+    model = CycleGAN(small_config())
+    augmenter = CycleGANAugmenter(model, direction=direction)
+    assert isinstance(augmenter, GenerativeAugmenter)
+    images = (batch(5) + 1) / 2  # (5, 3, 16, 16) in [0, 1]
+    labels = torch.tensor([0, 1, 2, 3, 4])
+    translator = model.G_AB if direction == "a_to_b" else model.G_BA
+    with torch.no_grad():
+        every = ((translator(images * 2 - 1) + 1) / 2).clamp(0, 1)  # (5, 3, 16, 16)
+    new_images, new_labels = augmenter(
+        images, labels, 7, generator=torch.Generator().manual_seed(0)
+    )
+    assert new_images.shape == (7, 3, 16, 16) and new_labels.shape == (7,)
+    assert 0 <= new_images.min() and new_images.max() <= 1
+    for image, label in zip(new_images, new_labels, strict=True):
+        torch.testing.assert_close(image, every[label])  # the translation of its own source
+    # all five sources before any repeats
+    assert sorted(new_labels[:5].tolist()) == [0, 1, 2, 3, 4]
+    model.train()
+    again = augmenter(images, labels, 7, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(new_images, again[0]) and torch.equal(new_labels, again[1])
+    assert translator.training  # the caller's mode is given back
+
+
+def test_augmenter_bad_inputs():
+    model = CycleGAN(small_config())
+    with pytest.raises(ValueError, match="direction"):
+        CycleGANAugmenter(model, direction="sideways")
+    with pytest.raises(TypeError, match="CycleGAN"):
+        CycleGANAugmenter(model.G_AB)
+    grey = torch.rand(2, 1, 16, 16)
+    with pytest.raises(ValueError, match=r"shape \(B, 3, H, W\)"):
+        CycleGANAugmenter(model)(grey, torch.tensor([0, 1]), 2)

@@ -5,7 +5,9 @@ import math
 import pytest
 import torch
 
+from genaug.augment.generative import GenerativeAugmenter
 from genaug.gan import (
+    DCGANAugmenter,
     DCGANConfig,
     DCGANDiscriminator,
     DCGANGenerator,
@@ -45,7 +47,7 @@ def test_conditional_models_use_labels():
         generator(latent)
     with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
         discriminator(a, torch.tensor([0, 1, 3, 0]))
-    with pytest.raises(ValueError, match="int64"):
+    with pytest.raises(TypeError, match="int64"):
         discriminator(a, torch.tensor([0.0, 1.0, 2.0, 0.0]))
 
 
@@ -96,6 +98,49 @@ def test_sample_is_reproducible_and_keeps_mode():
     b = generator.sample(6, generator=torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
     assert generator.training
+
+
+def test_sample_is_the_forward_pass_mapped_to_unit_range():
+    torch.manual_seed(0)
+    generator = DCGANGenerator(make_config(num_classes=3)).eval()
+    with torch.no_grad():
+        generator.stages[-2].weight.mul_(5000)  # saturate the tanh: outputs reach -1 and 1
+    labels = torch.tensor([0, 1, 2, 1])
+    samples = generator.sample(4, labels=labels, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        latent = torch.randn(4, 8, generator=torch.Generator().manual_seed(7))
+        raw = generator(latent, labels)  # (4, 1, 16, 16) in [-1, 1]
+    assert raw.min() < -0.999 and raw.max() > 0.999
+    assert torch.equal(samples, (raw + 1) / 2)
+    assert samples.min() >= 0 and samples.max() <= 1
+
+
+def test_augmenter_draws_balanced_labelled_samples():
+    torch.manual_seed(0)
+    generator = DCGANGenerator(make_config(num_classes=4))
+    augmenter = DCGANAugmenter(generator)
+    assert isinstance(augmenter, GenerativeAugmenter)
+    images, labels = torch.rand(6, 1, 16, 16), torch.tensor([0, 2, 3, 0, 2, 3])
+    new_images, new_labels = augmenter(
+        images, labels, 9, generator=torch.Generator().manual_seed(1)
+    )
+    assert new_images.shape == (9, 1, 16, 16) and new_labels.shape == (9,)
+    assert 0 <= new_images.min() and new_images.max() <= 1
+    assert sorted(new_labels.tolist()) == [0, 0, 0, 2, 2, 2, 3, 3, 3]  # class 1 is absent
+    again = augmenter(images, labels, 9, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(new_images, again[0]) and torch.equal(new_labels, again[1])
+    other, _ = augmenter(images, labels, 9, generator=torch.Generator().manual_seed(2))
+    assert not torch.equal(new_images, other)
+    # each image is the generator's sample for its label
+    wanted = torch.tensor([3, 0, 2])
+    assert torch.equal(
+        augmenter.sample(wanted, generator=torch.Generator().manual_seed(5)),
+        generator.sample(3, labels=wanted, generator=torch.Generator().manual_seed(5)),
+    )
+    with pytest.raises(ValueError, match="class-conditional"):
+        DCGANAugmenter(DCGANGenerator(make_config()))
+    with pytest.raises(TypeError, match="DCGANGenerator"):
+        DCGANAugmenter(torch.nn.Linear(2, 2))
 
 
 def test_losses_match_their_formulas():

@@ -137,3 +137,82 @@ def test_bad_inputs():
         sampler.invert(lambda s, t: s, x, num_steps=5, refine=-1)
     with pytest.raises(ValueError, match=r"num_steps must be in \[1, 100\]"):
         sampler.timesteps(0)
+
+
+def test_explicit_timesteps_equal_the_num_steps_run():
+    schedule = NoiseSchedule(100)
+    model_fn = gaussian_oracle(schedule, 0.1, 0.4)
+    sampler = DDIMSampler(schedule)
+    for eta in (0.0, 1.0):
+        by_count = sampler.sample(model_fn, num_steps=10, seeds=[1, 2], shape=(1, 4, 4), eta=eta)
+        by_list = sampler.sample(
+            model_fn, timesteps=sampler.timesteps(10), seeds=[1, 2], shape=(1, 4, 4), eta=eta
+        )
+        assert torch.equal(by_count, by_list)
+
+
+def test_explicit_timesteps_start_from_a_given_noise_level():
+    schedule = NoiseSchedule(1000, schedule="cosine")
+    mean, std = 0.2, 0.3
+    model_fn = gaussian_oracle(schedule, mean, std)
+    sampler = DDIMSampler(schedule, clip_sample=False)
+    # x_t at t = 599 of data that is N(mean, std^2): DDIM from there lands on the data again
+    clean = mean + std * torch.randn(2000, 1, 1, 1, generator=torch.Generator().manual_seed(0))
+    noise = torch.randn(2000, 1, 1, 1, generator=torch.Generator().manual_seed(1))
+    start = schedule.add_noise(clean, noise, 599)
+    timesteps = [*range(599, 300, -3), *range(300, -1, -20)]  # uneven: finer at high noise
+    out = sampler.sample(model_fn, timesteps=timesteps, start=start)
+    assert out.mean().item() == pytest.approx(mean, abs=0.02)
+    assert out.std().item() == pytest.approx(std, rel=0.05)
+    # the uneven list is a round trip for the inversion too
+    recovered = sampler.invert(model_fn, out, timesteps=timesteps, refine=30)
+    torch.testing.assert_close(recovered, start, rtol=1e-3, atol=1e-3)
+
+
+def test_generators_continue_their_streams():
+    schedule = NoiseSchedule(100)
+    model_fn = gaussian_oracle(schedule, 0.0, 0.5)
+    sampler = DDIMSampler(schedule)
+    start = torch.zeros(2, 1, 4, 4)
+    with_seeds = sampler.sample(model_fn, num_steps=5, start=start, seeds=[3, 4], eta=1.0)
+    fresh = [torch.Generator().manual_seed(3), torch.Generator().manual_seed(4)]
+    assert torch.equal(
+        with_seeds, sampler.sample(model_fn, num_steps=5, start=start, generators=fresh, eta=1.0)
+    )
+    used = [torch.Generator().manual_seed(3), torch.Generator().manual_seed(4)]
+    torch.randn(1, generator=used[0])  # one draw further along: other noise for sample 0 only
+    moved = sampler.sample(model_fn, num_steps=5, start=start, generators=used, eta=1.0)
+    assert not torch.allclose(moved[0], with_seeds[0]) and torch.equal(moved[1], with_seeds[1])
+
+
+@pytest.mark.parametrize(
+    ("timesteps", "message"),
+    [
+        ([], "non-empty list of ints"),
+        ([50, 20.0], "non-empty list of ints"),
+        ([100, 50], r"timesteps must lie in \[0, 100\)"),
+        ([50, -1], r"timesteps must lie in \[0, 100\)"),
+        ([50, 50, 0], "strictly decreasing"),
+        ([10, 20], "strictly decreasing"),
+    ],
+)
+def test_bad_timesteps(timesteps, message):
+    sampler = DDIMSampler(NoiseSchedule(100))
+    with pytest.raises(ValueError, match=message):
+        sampler.sample(lambda s, t: s, timesteps=timesteps, seeds=[0], shape=(1, 2, 2))
+
+
+def test_num_steps_and_timesteps_exclude_each_other():
+    sampler = DDIMSampler(NoiseSchedule(100))
+    with pytest.raises(ValueError, match="exactly one of num_steps"):
+        sampler.sample(lambda s, t: s, num_steps=5, timesteps=[9, 0], seeds=[0], shape=(1, 2, 2))
+    with pytest.raises(ValueError, match="exactly one of num_steps"):
+        sampler.sample(lambda s, t: s, seeds=[0], shape=(1, 2, 2))
+    with pytest.raises(ValueError, match="seeds or generators, not both"):
+        sampler.sample(
+            lambda s, t: s,
+            num_steps=2,
+            seeds=[0],
+            generators=[torch.Generator()],
+            shape=(1, 2, 2),
+        )

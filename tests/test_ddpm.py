@@ -3,7 +3,7 @@
 import pytest
 import torch
 from diffusers import DDPMScheduler
-from helpers import DIFFUSERS_NAME, gaussian_oracle
+from helpers import DIFFUSERS_NAME, digits_subsets, gaussian_oracle
 
 from genaug.diffusion import DDPMSampler, NoiseSchedule, ddpm_loss, drop_labels
 from genaug.nn import UNet, UNetConfig
@@ -166,6 +166,11 @@ def test_pretrained_digits_ddpm_is_cached_and_shared():
     ):
         assert torch.equal(a, b)
     assert second.schedule.schedule == recipe.schedule and not second.model.training
+    # another training set of the same size and label sum gets its own file
+    images, labels = digits_subsets()
+    own = pretrained_digits_ddpm(recipe, train_images=images[0], train_labels=labels[0])
+    other = pretrained_digits_ddpm(recipe, train_images=images[1], train_labels=labels[1])
+    assert not own.loaded and not other.loaded
     with pytest.raises(ValueError, match="one label per training image"):
         pretrained_digits_ddpm(recipe, train_images=torch.zeros(4, 1, 16, 16))
     with pytest.raises(ValueError, match=r"\(N, 1, 16, 16\)"):

@@ -108,5 +108,5 @@ def test_per_sample_noise_depends_on_its_own_seed_only():
     batch = per_sample_noise(make_generators([3, 7, 11]), (1, 4, 4))
     assert torch.equal(batch[1], alone[0])
     assert not torch.equal(batch[0], batch[1])
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match=r"seeds\[0\] must be >= 0"):
         make_generators([-1])

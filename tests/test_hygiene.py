@@ -148,3 +148,104 @@ def test_licences_are_stated():
     assert "Attribution 4.0 International" in (ROOT / "book" / "LICENSE").read_text()
     readme = (ROOT / "README.md").read_text()
     assert "Apache-2.0" in readme and "CC BY 4.0" in readme
+
+
+def test_every_lesson_passed_a_cpu_run_of_its_current_code():
+    """Once the execution status page exists, no lesson lands with unverified cpu claims."""
+    status_file = ROOT / "benchmarks" / "results" / "execution_status.json"
+    if not status_file.exists():
+        pytest.skip("no execution status recorded yet (make book at the cpu profile writes it)")
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from execution_status import code_hash
+
+    status = json.loads(status_file.read_text())["lessons"]
+    stale = []
+    for path in LESSONS:
+        lesson = str(path.relative_to(ROOT))
+        entry = status.get(lesson, {}).get("cpu")
+        if entry is None or entry["check"] != "passed" or entry["code_hash"] != code_hash(path):
+            stale.append(lesson)
+    assert not stale, (
+        "these lessons changed since their last passing cpu run (or never ran at cpu); "
+        f"run `GENAUG_PROFILE=cpu make book`: {stale}"
+    )
+
+
+def _markdown_sources() -> list[tuple[str, str]]:
+    """(name, text) of every lesson's markdown cells and every book page."""
+    sources = [
+        (str(p.relative_to(ROOT)), p.read_text()) for p in sorted((ROOT / "book").glob("*.md"))
+    ]
+    for path in LESSONS:
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        sources.append((str(path.relative_to(ROOT)), text))
+    return sources
+
+
+CODE_DIRECTIVES = {"math", "code", "code-block", "code-cell", "literalinclude", "eval-rst"}
+
+
+def _inline_math_breaks(text: str) -> list[str]:
+    """Lines that start with '+', '-' or '*' inside an open inline $...$ (Markdown then makes a
+    list item and the math is left as raw TeX). Code and math fences are skipped; directive
+    fences whose body is Markdown (proofs, exercises, admonitions) are checked."""
+    problems: list[str] = []
+    fences: list[bool] = []  # one entry per open fence: True if its body is code or math
+    display = open_inline = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        fence = re.match(r"(`{3,}|~{3,})\s*(\{([\w:-]+)\}|[\w+-]*)", stripped)
+        if fence:
+            if not fence.group(2) and fences:
+                fences.pop()
+            else:
+                directive = fence.group(3)
+                fences.append(directive in CODE_DIRECTIVES if directive else True)
+            open_inline = False
+            continue
+        if any(fences):
+            continue
+        if stripped == "$$":
+            display = not display
+            continue
+        if display or stripped.startswith("$$"):
+            continue
+        if not stripped:
+            open_inline = False
+            continue
+        if open_inline and re.match(r"[-+*] ", stripped):
+            problems.append(f"line {number}: {stripped[:60]}")
+        dollars = len(re.findall(r"(?<![\\$])\$(?!\$)", re.sub(r"`[^`]*`", "", line)))
+        open_inline ^= dollars % 2 == 1
+    return problems
+
+
+@pytest.mark.parametrize(
+    "name, text", _markdown_sources(), ids=lambda v: v if "/" in str(v) else ""
+)
+def test_inline_math_is_not_broken_into_a_list(name, text):
+    problems = _inline_math_breaks(text)
+    assert not problems, f"{name}: inline $...$ continued on a line that starts a list: {problems}"
+
+
+def test_the_inline_math_check_catches_the_known_bug():
+    assert _inline_math_breaks("unroll once: $x = a\n+ b$. Next")
+    assert not _inline_math_breaks("unroll once: $x = a + b$.\n- a real list item")
+    assert _inline_math_breaks("```{prf:proof}\nFor one, $a\n- b$.\n```")  # inside a proof
+    assert not _inline_math_breaks("```python\nx = '$a'\n- 1\n```")
+
+
+def test_bibliography_parses_and_every_cited_key_exists():
+    from pybtex.database import parse_file
+
+    keys = set(parse_file(str(ROOT / "book" / "references.bib")).entries)
+    cited = set()
+    for _, text in _markdown_sources():
+        text = re.sub(r"``.*?``", "", text)  # examples quoted as code
+        for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text):
+            cited.update(key.strip() for key in group.split(","))
+    missing = sorted(cited - keys)
+    assert not missing, f"cited but not in book/references.bib: {missing}"

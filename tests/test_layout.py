@@ -118,3 +118,18 @@ def test_every_equation_label_cited_in_src_exists_in_a_lesson():
     assert len(cited) >= 10, "code should cite the lessons' equation labels"
     missing = {label: files for label, files in cited.items() if label not in labels}
     assert not missing, f"labels cited in src but defined in no lesson: {missing}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_every_module_imports(path):
+    """A module that imports a moved or deleted one fails here, not in a lesson."""
+    import importlib
+
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    if name == "genaug.interop.keras":
+        import os
+
+        os.environ.setdefault("KERAS_BACKEND", "torch")  # keras reads it at its first import
+        pytest.importorskip("keras")
+    importlib.import_module(name)

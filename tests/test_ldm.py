@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 import torch
+from helpers import digits_subsets
 
 from genaug.augment.generative import GenerativeAugmenter
 from genaug.data import digits
@@ -136,27 +137,65 @@ def test_trainer_records_history_and_reloads_from_the_cache(trained, data, fresh
     assert len(list(fresh_cache.glob("ldm-*.safetensors"))) == 2  # one file per stage
 
 
+def test_cache_keys_follow_the_data_and_the_autoencoder(data, fresh_cache):
+    from genaug.cache import load_weights, save_weights
+
+    config = dataclasses.replace(TINY, ae_steps=3, steps=3)
+    (images, other), (labels, other_labels) = digits_subsets()
+    first = pretrained_digits_ldm(config, train_images=images, train_labels=labels)
+    (ae_file,) = fresh_cache.glob("ldm-autoencoder-*.safetensors")
+
+    # a different autoencoder under the same key (e.g. retrained on a GPU): the latent
+    # model trained on the old one must not be reused
+    autoencoder = KLAutoencoder(config.autoencoder_config())
+    metadata = load_weights(autoencoder, ae_file)
+    with torch.no_grad():
+        next(autoencoder.parameters()).add_(0.01)
+    save_weights(autoencoder, ae_file, metadata=metadata)
+    again = pretrained_digits_ldm(config, train_images=images, train_labels=labels)
+    assert not again.loaded and not torch.equal(
+        next(again.ldm.model.parameters()), next(first.ldm.model.parameters())
+    )
+    assert len(list(fresh_cache.glob("ldm-digits-*.safetensors"))) == 2
+
+    # another image of the same class: same size, same labels and label sum, other files
+    third = pretrained_digits_ldm(config, train_images=other, train_labels=other_labels)
+    assert not third.loaded
+    assert len(list(fresh_cache.glob("ldm-autoencoder-*.safetensors"))) == 2
+    assert len(list(fresh_cache.glob("ldm-digits-*.safetensors"))) == 3
+
+
 def test_samples_have_the_image_shape_and_range(trained):
-    samples = trained.ldm.sample(torch.tensor([0, 5]), seeds=[0, 1], num_steps=4)
+    samples = trained.ldm.sample(2, labels=torch.tensor([0, 5]), seeds=[0, 1], num_steps=4)
     assert samples.shape == (2, 1, 16, 16)
     assert torch.isfinite(samples).all() and samples.min() >= 0 and samples.max() <= 1
 
 
 def test_samples_are_reproducible_per_image_whatever_the_batch(trained):
     ldm = trained.ldm
-    batch = ldm.sample(torch.tensor([1, 2, 3]), seeds=[11, 12, 13], num_steps=5)
-    alone = ldm.sample(torch.tensor([2]), seeds=[12], num_steps=5)
-    reordered = ldm.sample(torch.tensor([3, 2]), seeds=[13, 12], num_steps=5)
+    batch = ldm.sample(3, labels=torch.tensor([1, 2, 3]), seeds=[11, 12, 13], num_steps=5)
+    alone = ldm.sample(1, labels=torch.tensor([2]), seeds=[12], num_steps=5)
+    reordered = ldm.sample(2, labels=torch.tensor([3, 2]), seeds=[13, 12], num_steps=5)
     torch.testing.assert_close(batch[1:2], alone, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(reordered[1:2], alone, rtol=1e-5, atol=1e-5)
     assert not torch.allclose(batch[0], batch[1])
 
 
+def test_a_generator_draws_one_seed_per_image(trained):
+    ldm = trained.ldm
+    labels = torch.tensor([4, 7])
+    drawn = ldm.sample(2, labels=labels, generator=torch.Generator().manual_seed(6), num_steps=3)
+    seeds = torch.randint(0, 2**31 - 1, (2,), generator=torch.Generator().manual_seed(6))
+    assert torch.equal(drawn, ldm.sample(2, labels=labels, seeds=seeds.tolist(), num_steps=3))
+
+
 def test_guidance_zero_is_the_unconditional_model(trained):
     ldm = trained.ldm
     seeds = [3, 4, 5]
-    zero = ldm.sample(torch.tensor([0, 1, 2]), seeds=seeds, num_steps=5, guidance=0.0)
-    other_labels = ldm.sample(torch.tensor([9, 9, 9]), seeds=seeds, num_steps=5, guidance=0.0)
+    zero = ldm.sample(3, labels=torch.tensor([0, 1, 2]), seeds=seeds, num_steps=5, guidance=0.0)
+    other_labels = ldm.sample(
+        3, labels=torch.tensor([9, 9, 9]), seeds=seeds, num_steps=5, guidance=0.0
+    )
     torch.testing.assert_close(zero, other_labels)
     model = ldm.model
 
@@ -167,7 +206,7 @@ def test_guidance_zero_is_the_unconditional_model(trained):
         unconditional, num_steps=5, seeds=seeds, shape=ldm.latent_shape
     )
     torch.testing.assert_close(zero, ldm.decode(latents))
-    guided = ldm.sample(torch.tensor([0, 1, 2]), seeds=seeds, num_steps=5, guidance=2.0)
+    guided = ldm.sample(3, labels=torch.tensor([0, 1, 2]), seeds=seeds, num_steps=5, guidance=2.0)
     assert not torch.allclose(zero, guided)
 
 
@@ -212,15 +251,23 @@ def test_bad_input_raises(trained, data):
     with pytest.raises(ValueError, match="standard deviation"):
         latent_scale_factor(torch.ones(10, 4, 4, 4))
     with pytest.raises(ValueError, match="seeds"):
-        ldm.sample(torch.tensor([1, 2]), seeds=[0], num_steps=2)
+        ldm.sample(2, labels=torch.tensor([1, 2]), seeds=[0], num_steps=2)
     with pytest.raises(ValueError, match="labels"):
-        ldm.sample(torch.tensor([10]), seeds=[0], num_steps=2)
+        ldm.sample(1, labels=torch.tensor([10]), seeds=[0], num_steps=2)
     with pytest.raises(TypeError, match="labels"):
-        ldm.sample(torch.tensor([1.0]), seeds=[0], num_steps=2)
+        ldm.sample(1, labels=torch.tensor([1.0]), seeds=[0], num_steps=2)
     with pytest.raises(ValueError, match="guidance"):
-        ldm.sample(torch.tensor([1]), seeds=[0], num_steps=2, guidance=-1.0)
+        ldm.sample(1, labels=torch.tensor([1]), seeds=[0], num_steps=2, guidance=-1.0)
     with pytest.raises(ValueError, match="num_steps"):
-        ldm.sample(torch.tensor([1]), seeds=[0], num_steps=0)
+        ldm.sample(1, labels=torch.tensor([1]), seeds=[0], num_steps=0)
+    with pytest.raises(ValueError, match="class-conditional: pass labels"):
+        ldm.sample(2, seeds=[0, 1], num_steps=2)
+    with pytest.raises(ValueError, match="got 2 labels for num_samples=3"):
+        ldm.sample(3, labels=torch.tensor([1, 2]), num_steps=2)
+    with pytest.raises(ValueError, match="num_samples must be >= 1"):
+        ldm.sample(0, labels=torch.tensor([], dtype=torch.long), num_steps=2)
+    with pytest.raises(ValueError, match="seeds or generator, not both"):
+        ldm.sample(1, labels=torch.tensor([1]), seeds=[0], generator=torch.Generator())
     with pytest.raises(ValueError, match="scale_factor"):
         LatentDiffusion(ldm.autoencoder, ldm.model, ldm.schedule, 0.0)
     unet = UNet(UNetConfig(in_channels=4, image_size=4, base_channels=8, channel_mults=(1,)))

@@ -176,7 +176,7 @@ def test_pca_frechet_distance_errors():
     images = torch.rand(10, 1, 4, 4)
     with pytest.raises(ValueError, match=r"num_components must be in \[1, 9\]"):
         metrics.pca_frechet_distance(images, images, num_components=10)
-    with pytest.raises(ValueError, match="must be an int"):
+    with pytest.raises(TypeError, match="must be an int"):
         metrics.pca_frechet_distance(images, images, num_components=2.0)
     with pytest.raises(ValueError, match="shapes differ"):
         metrics.pca_frechet_distance(images, torch.rand(10, 3, 4, 4))

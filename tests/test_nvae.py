@@ -125,8 +125,10 @@ def test_bad_input():
         model.loss(torch.rand(2, 1, 16, 16))
     with pytest.raises(ValueError, match="kl_weight"):
         model.loss(torch.rand(2, 1, 8, 8), kl_weight=2.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="num_samples must be >= 1"):
         model.sample(0)
+    with pytest.raises(ValueError, match="unconditional: pass no labels"):
+        model.sample(2, labels=torch.tensor([0, 1]))
     with pytest.raises(ValueError):
         kl_balance_weights(torch.ones(2), (1, 2, 3))
 

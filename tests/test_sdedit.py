@@ -111,7 +111,32 @@ def test_bad_inputs():
         sdedit(model_fn, x, schedule, strength=1.5, num_steps=10, seeds=[0, 1])
     with pytest.raises(ValueError, match="got 3 seeds for 2 images"):
         sdedit(model_fn, x, schedule, strength=0.5, num_steps=10, seeds=[0, 1, 2])
-    with pytest.raises(ValueError, match="num_steps must be a positive int"):
+    with pytest.raises(ValueError, match="num_steps must be >= 1"):
         sdedit_timesteps(0.5, 100, 0)
     with pytest.raises(ValueError, match="strength"):
         SDEditAugmenter(tiny_unet(), schedule, strength=-0.1)
+
+
+def test_outputs_are_pinned_for_fixed_seeds():
+    # values recorded before SDEdit was rebuilt on DDIMSampler.sample(timesteps=...)
+    schedule = NoiseSchedule(100)
+    model_fn = gaussian_oracle(schedule, 0.1, 0.4)
+    images = torch.linspace(-1, 1, 2 * 16).view(2, 1, 4, 4)
+    pinned = {
+        0.0: [-0.4323669672012329, -0.34746867418289185, 0.2196415662765503, 0.8501585125923157],
+        1.0: [-0.3066592514514923, -0.26658356189727783, 0.11415998637676239, 0.5758765339851379],
+    }
+    for eta, expected in pinned.items():
+        out = sdedit(model_fn, images, schedule, strength=0.6, num_steps=10, seeds=[3, 7], eta=eta)
+        values = out.flatten()[[0, 5, 17, -1]]
+        torch.testing.assert_close(values, torch.tensor(expected), rtol=0, atol=1e-6)
+    augmenter = SDEditAugmenter(tiny_unet(), schedule, strength=0.3, num_steps=10)
+    sources = torch.linspace(0, 1, 3 * 256).view(3, 1, 16, 16)
+    new_images, new_labels = augmenter(
+        sources, torch.tensor([0, 1, 2]), 4, generator=torch.Generator().manual_seed(0)
+    )
+    expected = [0.6341670155525208, 0.7156544923782349, 0.7291213274002075, 0.27358901500701904]
+    torch.testing.assert_close(
+        new_images.flatten()[[0, 5, 17, -1]], torch.tensor(expected), rtol=0, atol=1e-6
+    )
+    assert new_labels.tolist() == [2, 0, 2, 0]

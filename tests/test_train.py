@@ -144,3 +144,189 @@ def test_ema_in_fit_and_bad_arguments():
         fit(step, num_steps=1, modules={"m": model}, checkpoint_every=0)
     with pytest.raises(ValueError, match="not in modules"):
         fit(step, num_steps=1, modules={"m": model}, ema={"other": ema})
+
+
+def _scheduled_problem(seed=0, optimizer="adam"):
+    """``_problem`` with a chosen optimizer and a cosine learning-rate schedule."""
+    model, _, generator, step = _problem(seed)
+    if optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 20)
+
+    def scheduled_step(index, crash_at=None):
+        if index == crash_at:
+            raise KeyboardInterrupt("simulated interruption")
+        x = torch.randn(32, 4, generator=generator)
+        y = x.sum(1, keepdim=True) + 0.1 * torch.randn(32, 1)
+        loss = (model(x) - y).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        schedule.step()
+        return {"loss": loss.item()}
+
+    return model, opt, schedule, generator, scheduled_step
+
+
+def _run(problem, checkpoint=None, crash_at=None, with_optimizer=True, with_schedule=True):
+    model, opt, schedule, generator, step = problem
+    calls = []
+    history = fit(
+        lambda i: calls.append(i) or step(i, crash_at),
+        num_steps=20,
+        modules={"m": model},
+        optimizers={"o": opt} if with_optimizer else None,
+        schedulers={"cosine": schedule} if with_schedule else None,
+        generator=generator,
+        checkpoint=checkpoint,
+        checkpoint_every=5,
+    )
+    return model, history, calls
+
+
+def _same_weights(first, second):
+    return all(
+        torch.equal(a, b) for a, b in zip(first.parameters(), second.parameters(), strict=True)
+    )
+
+
+def _interrupt(checkpoint, **kwargs):
+    with pytest.raises(KeyboardInterrupt):
+        _run(
+            _scheduled_problem(optimizer=kwargs.pop("optimizer", "adam")), checkpoint, 13, **kwargs
+        )
+    assert checkpoint.exists()
+
+
+def test_resumed_run_with_a_cosine_schedule_is_the_uninterrupted_run(tmp_path):
+    reference, reference_history, _ = _run(_scheduled_problem())
+    checkpoint = tmp_path / "run.ckpt"
+    _interrupt(checkpoint)
+    resumed, history, calls = _run(_scheduled_problem(seed=99), checkpoint)
+    assert calls == list(range(10, 20))
+    assert history == reference_history and _same_weights(resumed, reference)
+
+    # without the schedule in the checkpoint, the resumed run is another run
+    checkpoint.unlink()
+    _interrupt(checkpoint, with_schedule=False)
+    model, _, calls = _run(_scheduled_problem(seed=99), checkpoint, with_schedule=False)
+    assert calls == list(range(10, 20)) and not _same_weights(model, reference)
+
+
+def test_flipped_byte_in_a_checkpoint_starts_over(tmp_path):
+    reference, reference_history, _ = _run(_scheduled_problem())
+    checkpoint = tmp_path / "run.ckpt"
+    _interrupt(checkpoint)
+    weight = torch.load(checkpoint, weights_only=True)["modules"]["m"]["0.weight"]
+    data = bytearray(checkpoint.read_bytes())
+    where = data.find(weight.numpy().tobytes())
+    assert where > 0
+    data[where] ^= 0x01  # still loads with torch.load: only the checksum can tell
+    checkpoint.write_bytes(bytes(data))
+    with pytest.warns(UserWarning, match="checksum mismatch.*starting over"):
+        resumed, history, calls = _run(_scheduled_problem(), checkpoint)
+    assert calls == list(range(20))
+    assert history == reference_history and _same_weights(resumed, reference)
+
+
+def test_checkpoint_without_optimizer_state_starts_over_from_fresh_modules(tmp_path):
+    reference, reference_history, _ = _run(_scheduled_problem())
+    checkpoint = tmp_path / "run.ckpt"
+    _interrupt(checkpoint, with_optimizer=False)
+    with pytest.warns(UserWarning, match=r"optimizers \[\] do not match.*starting over"):
+        resumed, history, calls = _run(_scheduled_problem(), checkpoint)
+    assert calls == list(range(20))  # the checkpoint's weights were not kept either
+    assert history == reference_history and _same_weights(resumed, reference)
+
+
+def test_sgd_checkpoint_resumed_with_adam_starts_over(tmp_path):
+    reference, reference_history, _ = _run(_scheduled_problem())
+    checkpoint = tmp_path / "run.ckpt"
+    _interrupt(checkpoint, optimizer="sgd")
+    with pytest.warns(UserWarning, match="was a SGD, this run has a Adam.*starting over"):
+        resumed, history, calls = _run(_scheduled_problem(), checkpoint)
+    assert calls == list(range(20))
+    assert history == reference_history and _same_weights(resumed, reference)
+
+
+def _regression_problem(seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(64, 3, generator=generator)
+    targets = inputs @ torch.tensor([1.0, -2.0, 0.5]) + 0.1 * torch.randn(64, generator=generator)
+    return inputs, targets
+
+
+@pytest.mark.parametrize("cosine, warmup", [(False, 0), (True, 0), (False, 5)])
+def test_fit_adam_is_the_hand_written_adam_loop(cosine, warmup):
+    from genaug.train import fit_adam
+
+    inputs, targets = _regression_problem()
+    torch.manual_seed(0)
+    ours, theirs = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+    theirs.load_state_dict(ours.state_dict())
+
+    def loss_step(_):
+        return ((ours(inputs)[:, 0] - targets) ** 2).mean(), {"extra": 1.0}
+
+    history = fit_adam(loss_step, ours, lr=0.05, num_steps=20, cosine=cosine, warmup_steps=warmup)
+    optimizer = torch.optim.Adam(theirs.parameters(), lr=0.05)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, 20)
+    for step in range(20):
+        if warmup:
+            optimizer.param_groups[0]["lr"] = 0.05 * min(1.0, (step + 1) / warmup)
+        loss = ((theirs(inputs)[:, 0] - targets) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if cosine:
+            schedule.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+    assert len(history["loss"]) == 20 and history["extra"] == [1.0] * 20
+    assert history["loss"][-1] < history["loss"][0] / 2  # it fits
+
+
+def test_fit_adam_resumes_a_cosine_schedule_exactly(tmp_path):
+    from genaug.train import fit_adam
+
+    inputs, targets = _regression_problem(1)
+
+    def run(checkpoint, num_steps):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+
+        def loss_step(_):
+            return ((model(inputs)[:, 0] - targets) ** 2).mean(), {}
+
+        fit_adam(loss_step, model, lr=0.05, num_steps=num_steps, cosine=True,
+                 checkpoint=checkpoint, checkpoint_every=10)  # fmt: skip
+        return model
+
+    class Stop(Exception):
+        pass
+
+    full = run(None, 30)
+    path = tmp_path / "run.ckpt"
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    calls = {"n": 0}
+
+    def interrupted(_):
+        calls["n"] += 1
+        if calls["n"] > 25:
+            raise Stop
+        return ((model(inputs)[:, 0] - targets) ** 2).mean(), {}
+
+    from genaug.train import fit_adam as fit_adam_again
+
+    with pytest.raises(Stop):
+        fit_adam_again(
+            interrupted, model, lr=0.05, num_steps=30, cosine=True, checkpoint=path,
+            checkpoint_every=10,
+        )  # fmt: skip
+    assert path.exists()  # the checkpoint of step 20
+    resumed = run(path, 30)
+    for a, b in zip(full.parameters(), resumed.parameters(), strict=True):
+        torch.testing.assert_close(a, b)

@@ -126,3 +126,24 @@ def test_bad_input(trained):
         AttributeEditAugmenter(model, torch.zeros(1, 2), -torch.ones(1))
     with pytest.raises(ValueError):
         InterpolationAugmenter(model)(images, labels, 0)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_augmenters_give_the_caller_its_model_back_in_the_same_mode(training):
+    config = CVAEConfig(image_size=8, latent_dim=2, base_channels=8, hidden_dim=16, num_classes=4)
+    model = CVAE(config).train(training)
+    images, labels = torch.rand(8, 1, 8, 8), torch.arange(8) % 4
+    outputs = []
+    for augmenter in (
+        InterpolationAugmenter(model),
+        AttributeEditAugmenter(model, torch.randn(1, 2), torch.tensor([0.5])),
+    ):
+        outputs.append(augmenter(images, labels, 4, generator=torch.Generator().manual_seed(0)))
+        assert model.training is training
+        assert all(module.training is training for module in model.modules())
+    # the numbers do not depend on the caller's mode: both run the model in eval mode
+    model.train(not training)
+    again = InterpolationAugmenter(model)(
+        images, labels, 4, generator=torch.Generator().manual_seed(0)
+    )
+    assert torch.equal(again[0], outputs[0][0])

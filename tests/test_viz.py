@@ -19,22 +19,26 @@ def test_make_grid_places_images():
     assert grid[0].min() == 1.0  # padding is white
 
 
-def test_make_grid_clamps_and_keeps_colour():
-    grid = viz.make_grid(torch.full((2, 3, 2, 2), 5.0), nrow=2)
-    assert grid.shape[2] == 3 and grid.max() == 1.0
+def test_make_grid_keeps_colour_and_refuses_values_it_would_clip():
+    grid = viz.make_grid(torch.full((2, 3, 2, 2), 0.5), nrow=2)
+    assert grid.shape[2] == 3 and grid[1:3, 1:3].max() == 0.5
+    with pytest.raises(ValueError, match=r"images must be in \[0, 1\]; got values in \[5, 5\]"):
+        viz.make_grid(torch.full((2, 3, 2, 2), 5.0), nrow=2)
 
 
 @pytest.mark.parametrize(
-    "images, match",
+    "images, error, match",
     [
-        (np.zeros((2, 1, 4, 4)), "tensor"),
-        (torch.zeros(1, 4, 4), "shape"),
-        (torch.zeros(2, 2, 4, 4), "1 or 3 channels"),
-        (torch.zeros(0, 1, 4, 4), "empty"),
+        (np.zeros((2, 1, 4, 4)), TypeError, "must be a torch.Tensor"),
+        (torch.zeros(1, 4, 4), ValueError, "shape"),
+        (torch.zeros(2, 2, 4, 4), ValueError, "1 or 3 channels"),
+        (torch.zeros(0, 1, 4, 4), ValueError, "empty"),
+        (torch.full((2, 1, 4, 4), 255.0), ValueError, "divide by 255"),
+        (torch.full((2, 1, 4, 4), -1.0), ValueError, r"\(x \+ 1\) / 2"),
     ],
 )
-def test_make_grid_bad_input(images, match):
-    with pytest.raises(ValueError, match=match):
+def test_make_grid_bad_input(images, error, match):
+    with pytest.raises(error, match=match):
         viz.make_grid(images)
     with pytest.raises(ValueError, match="nrow"):
         viz.make_grid(torch.zeros(2, 1, 4, 4), nrow=0)
@@ -48,6 +52,8 @@ def test_show_images_maps_value_range():
     plt.close("all")
     with pytest.raises(ValueError, match="value_range"):
         viz.show_images(torch.zeros(1, 1, 4, 4), value_range=(1, 1))
+    with pytest.raises(ValueError, match=r"must be in \[-1, 1\]"):
+        viz.show_images(torch.full((1, 1, 4, 4), 3.0), value_range=(-1, 1))
 
 
 def test_plot_curves_smooths_and_validates():

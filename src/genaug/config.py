@@ -21,6 +21,8 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import torch
 
+from genaug._checks import check_int
+
 Profile = Literal["smoke", "cpu", "gpu"]
 PROFILES: tuple[str, ...] = ("smoke", "cpu", "gpu")
 PROFILE_ENV = "GENAUG_PROFILE"
@@ -113,10 +115,7 @@ def seed_everything(seed: int) -> torch.Generator:
         TypeError: if ``seed`` is not an ``int``.
         ValueError: if ``seed`` is negative or too large.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    check_int("seed", seed, min=0, max=2**32 - 1)  # numpy's legacy seeding stops at 2**32
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -149,8 +148,5 @@ def loader_generator(seed: int) -> torch.Generator:
     Returns:
         A CPU ``torch.Generator``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    check_int("seed", seed, min=0, max=2**32 - 1)  # numpy's legacy seeding stops at 2**32
     return torch.Generator().manual_seed(int(seed))

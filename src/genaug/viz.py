@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from genaug._checks import check_float, check_images, check_int
+
 
 def make_grid(images: torch.Tensor, *, nrow: int = 8, padding: int = 1) -> np.ndarray:
     """Tile a batch of images into one array.
@@ -24,23 +26,16 @@ def make_grid(images: torch.Tensor, *, nrow: int = 8, padding: int = 1) -> np.nd
 
     Returns:
         (rows * (H + p) + p, nrow * (W + p) + p, C) float array in [0, 1].
+
+    Raises:
+        ValueError: if the values leave [0, 1] (the message says how to map [0, 255]
+            or [-1, 1] images), or the shape, ``nrow`` or ``padding`` is wrong.
     """
-    if not isinstance(images, torch.Tensor) or images.ndim != 4:
-        raise ValueError(
-            "images must be a (N, C, H, W) tensor, got "
-            + (
-                f"shape {tuple(images.shape)}"
-                if hasattr(images, "shape")
-                else type(images).__name__
-            )
-        )
+    # values outside [0, 1] would be clipped to a black or white grid: refuse them, with a hint
+    check_images("images", images, channels=(1, 3))
+    check_int("nrow", nrow, min=1)
+    check_int("padding", padding, min=0)
     n, channels, height, width = images.shape
-    if channels not in (1, 3):
-        raise ValueError(f"images must have 1 or 3 channels, got {channels}")
-    if n == 0:
-        raise ValueError("images is empty")
-    if nrow < 1 or padding < 0:
-        raise ValueError(f"need nrow >= 1 and padding >= 0, got nrow={nrow}, padding={padding}")
     array = images.detach().float().cpu().clamp(0, 1).permute(0, 2, 3, 1).numpy()
     ncol = min(nrow, n)
     rows = -(-n // ncol)
@@ -72,14 +67,18 @@ def show_images(
         title: optional axes title.
         ax: axes to draw on (default: a new figure sized to the grid).
         value_range: the (low, high) range of ``images``; use ``(-1, 1)`` for
-            generator outputs in tanh range.
+            generator outputs in tanh range. Values outside it raise a ``ValueError``
+            (clamp noisy images such as x_t first).
 
     Returns:
         The matplotlib axes.
     """
     low, high = value_range
+    check_float("value_range[0]", low)
+    check_float("value_range[1]", high)
     if not high > low:
         raise ValueError(f"value_range must be (low, high) with high > low, got {value_range}")
+    check_images("images", images, channels=(1, 3), value_range=(low, high))
     grid = make_grid((images - low) / (high - low), nrow=nrow)
     if ax is None:
         scale = 0.04 if grid.shape[1] < 200 else 0.02
@@ -107,7 +106,7 @@ def plot_curves(
     """Plot training curves, optionally smoothed with a moving average.
 
     Args:
-        history: name -> list of values per step (as returned by :func:`genaug.train.fit`).
+        history: name -> list of values per step (as returned by :func:`genaug.train.loop.fit`).
         keys: which curves to draw (default: all).
         smooth: window of the moving average (1 = raw).
         ax: axes to draw on (default: a new figure).
@@ -120,8 +119,7 @@ def plot_curves(
     missing = [key for key in keys if key not in history]
     if missing:
         raise KeyError(f"history has no curves {missing}; it has {sorted(history)}")
-    if smooth < 1:
-        raise ValueError(f"smooth must be >= 1, got {smooth}")
+    check_int("smooth", smooth, min=1)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     for key in keys:

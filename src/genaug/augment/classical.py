@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from genaug._checks import check_int
+from genaug._checks import check_int, check_tensor
 from genaug.augment.transform import Transform
 
 
@@ -25,6 +25,7 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     Returns:
         (B, C, H, W) shifted images.
     """
+    check_tensor("images", images, ndim=4, finite=False)
     check_int("max_shift", max_shift, min=0)
     if max_shift == 0:
         return images

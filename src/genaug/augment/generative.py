@@ -23,7 +23,7 @@ Two ways to implement it:
 The base class validates inputs and outputs, so every augmenter fails the same
 way on bad input. A generated sample is only useful as augmentation if it shows
 the class it is labelled with: :func:`label_agreement` measures that with a
-classifier (in the course, :func:`genaug.recipes.reference_classifier`), and
+classifier (in the course, :func:`genaug.recipes.reference.reference_classifier`), and
 :func:`confidence_filter` keeps only the samples the classifier assigns to their
 label with probability at least a threshold, reporting the rejection rate.
 :class:`FilteredAugmenter` wraps any augmenter with that filter.
@@ -37,6 +37,8 @@ from typing import Any
 
 import torch
 from torch import Tensor
+
+from genaug._checks import check_images, check_int, check_labels, check_probability
 
 __all__ = [
     "ConditionalAugmenter",
@@ -63,41 +65,12 @@ def check_labelled_images(images: Any, labels: Any, *, name: str = "images") -> 
         TypeError: if either is not a tensor, or the dtypes are wrong.
         ValueError: if shapes disagree, the batch is empty, or values leave [0, 1].
     """
-    if not isinstance(images, Tensor) or not isinstance(labels, Tensor):
-        raise TypeError(
-            f"{name} and labels must be torch tensors, got {type(images).__name__} and "
-            f"{type(labels).__name__}"
-        )
-    if images.ndim != 4:
-        raise ValueError(f"{name} must have shape (N, C, H, W), got {tuple(images.shape)}")
-    if not images.is_floating_point():
-        raise TypeError(f"{name} must be a float tensor in [0, 1], got dtype {images.dtype}")
-    if labels.ndim != 1 or labels.dtype not in (torch.int64, torch.int32):
-        raise TypeError(
-            f"labels must be a 1-D int64 tensor, got dtype {labels.dtype} and shape "
-            f"{tuple(labels.shape)}"
-        )
-    if len(images) != len(labels):
-        raise ValueError(f"{len(images)} {name} but {len(labels)} labels: they must match")
-    if len(images) == 0:
-        raise ValueError(f"{name} is empty: need at least one labelled sample")
-    if not torch.isfinite(images).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    low, high = float(images.min()), float(images.max())
-    if low < -1e-4 or high > 1 + 1e-4:
-        raise ValueError(
-            f"{name} must be in [0, 1], got values in [{low:.3f}, {high:.3f}]; "
-            "map tanh outputs with (x + 1) / 2"
-        )
-    if int(labels.min()) < 0:
-        raise ValueError(f"labels must be >= 0, got {int(labels.min())}")
+    check_images(name, images)  # non-empty, finite, in [0, 1] (with a hint if not)
+    check_labels("labels", labels, num=len(images))
 
 
 def _check_count(n: Any) -> None:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n (the number of samples to generate) must be an int, got {n!r}")
-    if n < 1:
-        raise ValueError(f"n (the number of samples to generate) must be >= 1, got {n}")
+    check_int("n (the number of samples to generate)", n, min=1)
 
 
 def balanced_labels(labels: Tensor, n: int, *, generator: torch.Generator | None = None) -> Tensor:
@@ -115,8 +88,9 @@ def balanced_labels(labels: Tensor, n: int, *, generator: torch.Generator | None
         ``(n,)`` int64 labels on ``labels``' device.
     """
     _check_count(n)
-    if not isinstance(labels, Tensor) or labels.ndim != 1 or len(labels) == 0:
-        raise ValueError("labels must be a non-empty 1-D tensor")
+    check_labels("labels", labels)
+    if len(labels) == 0:
+        raise ValueError("labels must not be empty: the classes to draw come from them")
     classes = labels.unique().cpu()  # (K,), sorted
     per_class, extra = divmod(n, len(classes))
     chosen = classes.repeat(per_class)
@@ -226,13 +200,14 @@ def class_probabilities(classifier: Any, images: Tensor) -> Tensor:
 
     Args:
         classifier: an object with a ``probabilities(images)`` method (such as
-            :class:`genaug.metrics.ReferenceClassifier`), or a callable (e.g. an
+            :class:`genaug.metrics.reference.ReferenceClassifier`), or a callable (e.g. an
             ``nn.Module``) mapping images to ``(N, K)`` logits.
         images: ``(N, C, H, W)`` images in [0, 1].
 
     Returns:
         ``(N, K)`` probabilities on the CPU, rows summing to 1.
     """
+    check_images("images", images)
     if hasattr(classifier, "probabilities"):
         probabilities = classifier.probabilities(images)
     elif callable(classifier):
@@ -310,10 +285,7 @@ def confidence_filter(
         A :class:`FilterResult` with the kept samples and the rejection rate.
     """
     check_labelled_images(images, labels)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise TypeError(f"threshold must be a float in [0, 1], got {threshold!r}")
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold is a probability and must be in [0, 1], got {threshold}")
+    check_probability("threshold", threshold)
     probabilities = class_probabilities(classifier, images)  # (N, K)
     if int(labels.max()) >= probabilities.shape[1]:
         raise ValueError(
@@ -357,10 +329,8 @@ class FilteredAugmenter(GenerativeAugmenter):
             raise TypeError(
                 f"augmenter must be a GenerativeAugmenter, got {type(augmenter).__name__}"
             )
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
-        if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
-            raise ValueError(f"max_rounds must be a positive int, got {max_rounds!r}")
+        check_probability("threshold", threshold)
+        check_int("max_rounds", max_rounds, min=1)
         self.augmenter = augmenter
         self.classifier = classifier
         self.threshold = threshold

@@ -17,23 +17,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from genaug._checks import check_int
+from genaug._checks import check_float, check_int, check_labels
 from genaug.augment.transform import check_batch
 
 
 def _check_mixing(images: Tensor, labels: Tensor, num_classes: int, alpha: float) -> Tensor:
     check_batch("images", images)
     check_int("num_classes", num_classes, min=2)
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or not alpha > 0:
-        raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
-    if (
-        not isinstance(labels, Tensor)
-        or labels.shape != (len(images),)
-        or labels.is_floating_point()
-    ):
-        raise ValueError(f"labels must be a ({len(images)},) integer tensor, one label per image")
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"labels must be in [0, {num_classes - 1}]")
+    check_float("alpha", alpha, min=0.0, min_open=True)
+    check_labels("labels", labels, num=len(images), num_classes=num_classes)
     return F.one_hot(labels.long(), num_classes).to(images.dtype)  # (B, K)
 
 

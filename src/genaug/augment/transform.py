@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from genaug._checks import check_tensor
+
 
 def check_batch(name: str, images: object) -> Tensor:
     """Raise unless ``images`` is a non-empty floating (B, C, H, W) tensor with finite values.
@@ -25,15 +27,7 @@ def check_batch(name: str, images: object) -> Tensor:
     Returns:
         ``images`` unchanged.
     """
-    if not isinstance(images, Tensor) or not images.is_floating_point():
-        raise TypeError(f"{name} must be a floating point tensor, got {type(images).__name__}")
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(
-            f"{name} must be a non-empty (B, C, H, W) batch, got {tuple(images.shape)}"
-        )
-    if not torch.isfinite(images).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return images
+    return check_tensor(name, images, ndim=4, floating=True)  # non-empty and finite too
 
 
 class Transform(ABC):

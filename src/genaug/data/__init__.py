@@ -18,7 +18,8 @@ loader         what                                                        used 
 Image loaders return an :class:`ImageSet` (a ``torch.utils.data.Dataset``
 holding ``(N, C, H, W)`` float32 images in ``[0, 1]`` and ``(N,)`` int64
 labels); :func:`subset` draws a stratified subset for limited-data
-experiments. Provenance and licences: ``genaug/data/assets/DATASHEET.md``.
+experiments. :func:`gaussian_ring` draws 2-D points from a ring of Gaussians
+with a known density (a :class:`PointSet`), for comparing model families. Provenance and licences: ``genaug/data/assets/DATASHEET.md``.
 
 Example:
     >>> from genaug.data import digits, subset
@@ -47,6 +48,7 @@ from genaug.data.sprites import (
     SHAPE_NAMES,
     shapes,
 )
+from genaug.data.toy2d import PointSet, gaussian_ring, ring_centres
 
 __all__ = [
     "COLOUR_PHOTO_NAMES",
@@ -59,10 +61,13 @@ __all__ = [
     "SCALE_VALUES",
     "SHAPE_NAMES",
     "ImageSet",
+    "PointSet",
     "digits",
     "digits_m",
     "faces",
+    "gaussian_ring",
     "photos",
+    "ring_centres",
     "shapes",
     "subset",
 ]

@@ -20,8 +20,9 @@ from typing import Literal
 import numpy as np
 import torch
 from torch import Tensor
+from torch.nn import functional
 
-from genaug.data._checks import check_choice, check_int, resize_images
+from genaug._checks import check_choice, check_int
 from genaug.data.imageset import ImageSet
 
 DIGIT_SIZES: tuple[int, ...] = (8, 16, 32)
@@ -175,7 +176,7 @@ def faces(kind: Literal["faces", "nonfaces", "all"] = "faces", *, size: int = 25
         TypeError: if ``size`` is not an int.
     """
     check_choice("kind", kind, FACE_KINDS)
-    check_int("size", size, minimum=8, maximum=128)
+    check_int("size", size, min=8, max=128)
     images = _face_array()
     labels = np.concatenate([np.ones(100, dtype=np.int64), np.zeros(100, dtype=np.int64)])
     chosen = {"faces": slice(0, 100), "nonfaces": slice(100, 200), "all": slice(0, 200)}[kind]
@@ -237,10 +238,10 @@ def photos(names: Sequence[str] | None = None, *, size: int | None = None) -> di
         raise TypeError(
             f"names must be a sequence of names such as [{names!r}], not a single string."
         )
-    for name in names:
-        check_choice("each photo name", name, PHOTO_NAMES)
+    for index, name in enumerate(names):
+        check_choice(f"names[{index}]", name, PHOTO_NAMES)
     if size is not None:
-        check_int("size", size, minimum=8, maximum=1024)
+        check_int("size", size, min=8, max=1024)
     result = {}
     for name in names:
         # (H, W, 3) uint8 -> (3, H, W) float32 in [0, 1]
@@ -259,3 +260,29 @@ def _centre_square(image: Tensor) -> Tensor:
     top = (height - side) // 2
     left = (width - side) // 2
     return image[:, top : top + side, left : left + side]
+
+
+def resize_images(images: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Resize a batch of images with antialiased bilinear interpolation.
+
+    Antialiasing matters when shrinking (it averages over the footprint of each
+    output pixel instead of sampling a few input pixels); when enlarging it
+    changes nothing.
+
+    Args:
+        images: ``(N, C, H, W)`` float32 in ``[0, 1]``.
+        height: output height in pixels.
+        width: output width in pixels.
+
+    Returns:
+        ``(N, C, height, width)`` float32, clamped to ``[0, 1]`` (bilinear
+        interpolation with antialiasing can overshoot slightly). A new tensor,
+        also when the size is unchanged.
+    """
+    # images: (N, C, H, W)
+    if images.shape[-2:] == (height, width):
+        return images.clone()
+    resized = functional.interpolate(
+        images, size=(height, width), mode="bilinear", align_corners=False, antialias=True
+    )
+    return resized.clamp_(0.0, 1.0)

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from genaug.data._checks import check_int
+from genaug._checks import check_float, check_images, check_int, check_labels, check_seed
 
 
 @dataclass(eq=False, repr=False)
@@ -59,25 +59,11 @@ class ImageSet(Dataset):
         if self.images.dtype != torch.float32:
             raise TypeError(f"images must be float32; got {self.images.dtype}.")
         num_samples, _, height, width = self.images.shape
-        if num_samples > 0 and (self.images.min() < 0 or self.images.max() > 1):
-            raise ValueError(
-                "images must lie in [0, 1]; got values in "
-                f"[{self.images.min().item():.3g}, {self.images.max().item():.3g}]. "
-                "Map them there first, e.g. (x + 1) / 2 for images in [-1, 1]."
-            )
-        if not isinstance(self.labels, Tensor) or self.labels.shape != (num_samples,):
-            raise TypeError(
-                f"labels must be a ({num_samples},) tensor, one per image; "
-                f"got {_describe(self.labels)}."
-            )
+        check_images("images", self.images, non_empty=False)
+        self.classes = tuple(self.classes)
+        check_labels("labels", self.labels, num=num_samples, num_classes=len(self.classes))
         if self.labels.dtype != torch.int64:
             raise TypeError(f"labels must be int64; got {self.labels.dtype}.")
-        self.classes = tuple(self.classes)
-        if num_samples > 0 and (self.labels.min() < 0 or self.labels.max() >= len(self.classes)):
-            raise ValueError(
-                f"labels must index into classes (0 .. {len(self.classes) - 1}); got values in "
-                f"[{self.labels.min().item()}, {self.labels.max().item()}]."
-            )
         for key, value in (self.factors or {}).items():
             if not isinstance(value, Tensor) or value.shape != (num_samples,):
                 raise TypeError(
@@ -201,17 +187,14 @@ def subset(
             "give exactly one of fraction (a share of each class, in (0, 1]) and "
             f"per_class (a count per class); got fraction={fraction!r}, per_class={per_class!r}."
         )
-    check_int("seed", seed)
+    check_seed("seed", seed)
     labels = data.labels.numpy()
     present, counts = np.unique(labels, return_counts=True)
     if fraction is not None:
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
-            raise TypeError(f"fraction must be a float; got {type(fraction).__name__}.")
-        if not 0.0 < fraction <= 1.0:
-            raise ValueError(f"fraction must be in (0, 1]; got {fraction}.")
+        check_float("fraction", fraction, min=0.0, max=1.0, min_open=True)
         keep_counts = [max(1, math.floor(fraction * count + 0.5)) for count in counts]
     else:
-        check_int("per_class", per_class, minimum=1)
+        check_int("per_class", per_class, min=1)
         if len(counts) and per_class > counts.min():
             smallest = data.classes[present[counts.argmin()]]
             raise ValueError(

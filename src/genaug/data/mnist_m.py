@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from genaug.data._checks import check_choice, check_int, resize_images
+from genaug._checks import check_choice, check_int, check_seed
 from genaug.data.images import (
     DIGIT_SIZES,
     SPLITS,
@@ -31,6 +31,7 @@ from genaug.data.images import (
     _digit_split_indices,
     digits,
     photos,
+    resize_images,
 )
 from genaug.data.imageset import ImageSet
 
@@ -81,7 +82,7 @@ def digits_m(
     """
     check_choice("split", split, SPLITS)
     check_int("size", size, choices=DIGIT_SIZES)
-    check_int("seed", seed)
+    check_seed("seed", seed)
     source = digits(split, size=size)
     global_indices = _digit_split_indices(split)
     num_digits = len(_digit_arrays()[1])

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from genaug.data._checks import check_int
+from genaug._checks import check_int, check_seed
 from genaug.data.imageset import ImageSet
 
 SHAPE_SIZES: tuple[int, ...] = (16, 32, 64)
@@ -91,9 +91,9 @@ def shapes(n: int = 2048, *, size: int = 32, seed: int = 0, colour: bool = True)
         TypeError: if ``n``, ``size`` or ``seed`` is not an int or ``colour`` not a bool.
         ValueError: if ``n < 1`` or ``size`` is not one of 16, 32, 64.
     """
-    check_int("n", n, minimum=1)
+    check_int("n", n, min=1)
     check_int("size", size, choices=SHAPE_SIZES)
-    check_int("seed", seed)
+    check_seed("seed", seed)
     if not isinstance(colour, bool):
         raise TypeError(f"colour must be True or False; got {type(colour).__name__} {colour!r}.")
     factors = _draw_factors(n, seed=seed, colour=colour)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_images, check_int
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, reparameterize
 
 
@@ -41,11 +42,11 @@ class AutoencoderConfig:
     def __post_init__(self) -> None:
         self.channel_mults = tuple(self.channel_mults)
         for name in ("in_channels", "image_size", "latent_channels", "base_channels", "groups"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not self.channel_mults or any(m < 1 for m in self.channel_mults):
-            raise ValueError(f"channel_mults must be positive ints, got {self.channel_mults}")
+            check_int(name, getattr(self, name), min=1)
+        if not self.channel_mults:
+            raise ValueError("channel_mults must hold at least one multiplier, got ()")
+        for index, mult in enumerate(self.channel_mults):
+            check_int(f"channel_mults[{index}]", mult, min=1)
         if self.image_size % self.factor:
             raise ValueError(
                 f"image_size {self.image_size} must be divisible by the downsampling factor "
@@ -163,6 +164,7 @@ class KLAutoencoder(nn.Module):
             raise TypeError(f"images must be a float tensor, got {type(images).__name__}")
         if images.ndim != 4 or tuple(images.shape[1:]) != expected:
             raise ValueError(f"images must have shape (B, {expected}), got {tuple(images.shape)}")
+        check_images("images", images)  # finite, in [0, 1]
 
     def encode(self, images: Tensor) -> tuple[Tensor, Tensor]:
         """The posterior q(z | x) = N(mean, diag(exp(logvar))).
@@ -259,8 +261,7 @@ def autoencoder_loss(
     Returns:
         An :class:`~genaug.diffusion.autoencoder.AutoencoderLoss`.
     """
-    if isinstance(kl_weight, bool) or not isinstance(kl_weight, (int, float)) or kl_weight < 0:
-        raise ValueError(f"kl_weight must be a number >= 0, got {kl_weight!r}")
+    check_float("kl_weight", kl_weight, min=0.0)
     out = autoencoder(images, generator=generator)
     reconstruction = -bernoulli_log_likelihood(out.logits, images).mean()  # -log p(x | z)
     kl = gaussian_kl(out.mean.flatten(1), out.logvar.flatten(1)).mean()  # (B, C*h*w) -> scalar

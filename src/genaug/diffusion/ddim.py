@@ -13,7 +13,9 @@ x_{t_prev} for any t_prev < t (Eq. 12 of the paper):
 with x0_hat = (x_t - sqrt(1 - bar(alpha)_t) eps_theta) / sqrt(bar(alpha)_t) and
 sigma_t = eta * sqrt((1 - bar(alpha)_prev) / (1 - bar(alpha)_t)) * sqrt(1 - bar(alpha)_t / bar(alpha)_prev)
 (Eq. 16). eta = 1 is DDPM-like, eta = 0 is deterministic: x_T -> x_0 is then a
-fixed map, which :meth:`DDIMSampler.invert` runs backwards.
+fixed map, which :meth:`DDIMSampler.invert` runs backwards. The sampler visits
+evenly spaced timesteps (``num_steps``) or any decreasing list (``timesteps``),
+from pure noise or from a given x_t (SDEdit starts from a noised image).
 
 The step reproduces diffusers' ``DDIMScheduler.step`` (epsilon prediction,
 ``set_alpha_to_one``, optional clipping); the tests check it number for number.
@@ -25,6 +27,7 @@ from collections.abc import Sequence
 
 import torch
 
+from genaug._checks import check_float, check_int, check_tensor
 from genaug.diffusion.sampling import (
     Callback,
     ModelFn,
@@ -56,6 +59,10 @@ class DDIMSampler:
     ) -> None:
         if not isinstance(schedule, NoiseSchedule):
             raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}")
+        if not isinstance(clip_sample, bool):
+            raise TypeError(f"clip_sample must be True or False, got {clip_sample!r}")
+        # clip_range <= 0 would clamp every predicted x_0 to one value (silent garbage)
+        clip_range = check_float("clip_range", clip_range, min=0.0, min_open=True)
         self.schedule = schedule
         self.clip_sample = clip_sample
         self.clip_range = clip_range
@@ -73,6 +80,30 @@ class DDIMSampler:
             A list of ints ``(num_steps - 1) r, ..., r, 0`` with ``r = T // num_steps``.
         """
         return leading_timesteps(self.schedule.num_timesteps, num_steps)
+
+    def _resolve_timesteps(
+        self, num_steps: int | None, timesteps: Sequence[int] | None
+    ) -> list[int]:
+        """The timesteps a run visits: ``self.timesteps(num_steps)`` or the given list, checked."""
+        if (num_steps is None) == (timesteps is None):
+            raise ValueError(
+                "pass exactly one of num_steps (evenly spaced timesteps) and timesteps "
+                f"(an explicit decreasing list), got num_steps={num_steps!r} and "
+                f"timesteps={timesteps!r}"
+            )
+        if timesteps is None:
+            return self.timesteps(num_steps)
+        if isinstance(timesteps, torch.Tensor):
+            timesteps = timesteps.tolist()
+        steps = list(timesteps)
+        if not steps or any(isinstance(t, bool) or not isinstance(t, int) for t in steps):
+            raise ValueError(f"timesteps must be a non-empty list of ints, got {timesteps!r}")
+        num_timesteps = self.schedule.num_timesteps
+        if not all(0 <= t < num_timesteps for t in steps):
+            raise ValueError(f"timesteps must lie in [0, {num_timesteps}), got {steps}")
+        if any(later >= earlier for earlier, later in zip(steps, steps[1:], strict=False)):
+            raise ValueError(f"timesteps must be strictly decreasing, got {steps}")
+        return steps
 
     def _alpha_prod(self, timestep: int) -> torch.Tensor:
         if timestep < 0:
@@ -111,8 +142,7 @@ class DDIMSampler:
                 f"prev_timestep must be in [-1, {timestep}) for timestep {timestep}, "
                 f"got {prev_timestep}"
             )
-        if eta < 0:
-            raise ValueError(f"eta must be >= 0, got {eta}")
+        eta = check_float("eta", eta, min=0.0)
         # 1. bar(alpha)_t and bar(alpha)_prev
         alpha_prod_t = self.schedule.alphas_cumprod[timestep]
         alpha_prod_prev = self._alpha_prod(prev_timestep)
@@ -140,26 +170,34 @@ class DDIMSampler:
         self,
         model_fn: ModelFn,
         *,
-        num_steps: int,
+        num_steps: int | None = None,
+        timesteps: Sequence[int] | None = None,
         shape: Sequence[int] | None = None,
         seeds: Sequence[int] | torch.Tensor | None = None,
+        generators: Sequence[torch.Generator] | None = None,
         start: torch.Tensor | None = None,
         eta: float = 0.0,
         device: torch.device | str = "cpu",
         callback: Callback | None = None,
     ) -> torch.Tensor:
-        """Run ``num_steps`` DDIM steps from x_T to x_0.
+        """Run DDIM steps from x_t (pure noise x_T, or a given start) down to x_0.
 
         Each sample depends only on its own seed (its x_T and, for eta > 0, its z's),
-        whatever the batch. Pass ``start`` instead to begin from given x_T (e.g. from
-        :meth:`invert`); seeds are then needed only when eta > 0.
+        whatever the batch. Pass ``start`` instead to begin from a given x_t (e.g. x_T
+        from :meth:`invert`, or a noised image for SDEdit); seeds are then needed only
+        when eta > 0. ``start`` must be at the noise level of the first timestep.
 
         Args:
             model_fn: eps_theta(x_t, t) with t of shape (B,).
-            num_steps: number of steps (1 .. T).
+            num_steps: number of evenly spaced steps (1 .. T), see :meth:`timesteps`.
+            timesteps: instead of ``num_steps``, the timesteps to visit: a strictly
+                decreasing list of ints in [0, T); the run ends at the clean level
+                after the last one. Pass exactly one of the two.
             shape: (C, H, W) of one sample (needed with ``seeds`` and no ``start``).
             seeds: B seeds, one per sample.
-            start: (B, C, H, W) x_T to start from, instead of drawing it.
+            generators: instead of ``seeds``, B per-sample CPU generators whose
+                streams continue (e.g. after drawing the noise of ``start`` from them).
+            start: (B, C, H, W) x_t at ``timesteps[0]`` to start from, instead of drawing x_T.
             eta: 0 deterministic, 1 DDPM-like.
             device: where the model runs.
             callback: optional ``callback(index, t, x_t_prev, predicted_x0)``.
@@ -167,19 +205,30 @@ class DDIMSampler:
         Returns:
             (B, C, H, W) samples x_0.
         """
-        generators = make_generators(seeds) if seeds is not None else None
+        eta = check_float("eta", eta, min=0.0)
+        timesteps = self._resolve_timesteps(num_steps, timesteps)
+        if seeds is not None and generators is not None:
+            raise ValueError("pass seeds or generators, not both")
+        if seeds is not None:
+            generators = make_generators(seeds)
+        elif generators is not None:
+            generators = list(generators)
+            if not all(isinstance(source, torch.Generator) for source in generators):
+                raise TypeError("generators must be a sequence of torch.Generator, one per sample")
         if start is None:
             if generators is None or shape is None:
                 raise ValueError("pass seeds and shape to draw x_T, or start=x_T")
             sample = per_sample_noise(generators, shape, device=device)  # (B, C, H, W)
         else:
             check_sample("start", start)
+            check_tensor("start", start)  # finite
             sample = start.to(device)
             if generators is not None and len(generators) != len(sample):
                 raise ValueError(f"got {len(generators)} seeds for {len(sample)} samples")
         if eta > 0 and generators is None:
-            raise ValueError("eta > 0 draws noise: pass one seed per sample")
-        timesteps = self.timesteps(num_steps)
+            raise ValueError(
+                "eta > 0 draws noise: pass one seed per sample (or one generator each)"
+            )
         for index, timestep in enumerate(timesteps):
             prev = timesteps[index + 1] if index + 1 < len(timesteps) else -1
             t_batch = torch.full((len(sample),), timestep, dtype=torch.long, device=device)
@@ -201,7 +250,8 @@ class DDIMSampler:
         model_fn: ModelFn,
         sample: torch.Tensor,
         *,
-        num_steps: int,
+        num_steps: int | None = None,
+        timesteps: Sequence[int] | None = None,
         refine: int = 0,
     ) -> torch.Tensor:
         """Deterministic DDIM inversion: find the x_T that the eta = 0 sampler maps to ``sample``.
@@ -218,16 +268,18 @@ class DDIMSampler:
             model_fn: eps_theta(x_t, t).
             sample: (B, C, H, W) clean samples x_0.
             num_steps: number of DDIM steps, as in :meth:`sample`.
+            timesteps: instead of ``num_steps``, the sampler's decreasing timesteps.
             refine: extra fixed-point iterations per step (0 = the plain approximation).
 
         Returns:
-            (B, C, H, W) x_T at timestep ``timesteps(num_steps)[0]``, such that
-            ``sample(model_fn, num_steps=num_steps, start=x_T)`` returns ``sample`` again.
+            (B, C, H, W) x_T at the first (largest) timestep, such that
+            ``sample(model_fn, num_steps=num_steps, start=x_T)`` (or ``timesteps=``)
+            returns ``sample`` again.
         """
         check_sample("sample", sample)
-        if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
-            raise ValueError(f"refine must be an int >= 0, got {refine!r}")
-        ascending = self.timesteps(num_steps)[::-1]  # 0, r, 2r, ...
+        check_tensor("sample", sample)  # finite
+        check_int("refine", refine, min=0)
+        ascending = self._resolve_timesteps(num_steps, timesteps)[::-1]  # e.g. 0, r, 2r, ...
         levels = [-1, *ascending]  # -1: the clean level the sampler ends on
         for lower, timestep in zip(levels[:-1], levels[1:], strict=True):
             alpha_lower, alpha_t = self._alpha_prod(lower), self.schedule.alphas_cumprod[timestep]

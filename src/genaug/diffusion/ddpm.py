@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug._checks import check_float, check_int, check_labels, check_probability
 from genaug.diffusion.sampling import (
     Callback,
     ModelFn,
@@ -64,6 +65,10 @@ class DDPMSampler:
             raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}")
         if variance not in ("small", "large"):
             raise ValueError(f"variance must be 'small' or 'large', got {variance!r}")
+        if not isinstance(clip_sample, bool):
+            raise TypeError(f"clip_sample must be True or False, got {clip_sample!r}")
+        # clip_range <= 0 would clamp every predicted x_0 to one value (silent garbage)
+        clip_range = check_float("clip_range", clip_range, min=0.0, min_open=True)
         self.schedule = schedule
         self.variance = variance
         self.clip_sample = clip_sample
@@ -76,7 +81,7 @@ class DDPMSampler:
             num_steps: number of reverse steps; None for all T (the paper's sampler).
 
         Returns:
-            A list of ints (see :func:`leading_timesteps`).
+            A list of ints (see :func:`~genaug.diffusion.sampling.leading_timesteps`).
         """
         return leading_timesteps(self.schedule.num_timesteps, num_steps)
 
@@ -188,14 +193,15 @@ def drop_labels(
     Args:
         labels: (B,) int64 class labels.
         probability: chance of dropping each label, in [0, 1].
-        null_label: the index that means "no label" (``num_classes`` in :class:`genaug.nn.UNet`).
+        null_label: the index that means "no label" (``num_classes`` in :class:`genaug.nn.unet.UNet`).
         generator: CPU generator for the coin flips.
 
     Returns:
         (B,) int64 labels, some replaced.
     """
-    if not 0.0 <= probability <= 1.0:
-        raise ValueError(f"probability must be in [0, 1], got {probability}")
+    check_labels("labels", labels)
+    check_probability("probability", probability)
+    check_int("null_label", null_label, min=0)
     drop = torch.rand(len(labels), generator=generator) < probability  # (B,)
     return torch.where(drop.to(labels.device), torch.full_like(labels, null_label), labels)
 
@@ -225,6 +231,9 @@ def ddpm_loss(
         A scalar: the mean squared error between eps and its prediction.
     """
     check_sample("original", original)
+    check_probability("label_dropout", label_dropout)
+    if labels is not None:
+        check_labels("labels", labels, num=len(original))
     batch, device = len(original), original.device
     # 1. t ~ Uniform{0, .., T-1}, eps ~ N(0, I)
     timesteps = torch.randint(0, schedule.num_timesteps, (batch,), generator=generator)

@@ -3,10 +3,14 @@
 * Classifier-free guidance: Ho & Salimans, "Classifier-Free Diffusion
   Guidance", NeurIPS 2021 Workshop (arXiv:2207.12598). One network learns
   eps(x_t, t, y) and eps(x_t, t) (labels dropped during training, see
-  :func:`genaug.diffusion.ddpm.ddpm_loss`); sampling combines them (their Eq. 6),
+  :func:`genaug.diffusion.ddpm.ddpm_loss`); sampling combines them. We use the form of
+  Saharia et al. 2022 (Imagen), their Eq. 2, which diffusers' ``guidance_scale`` also uses,
+  Eq. (eq-ddpm-cfg) of lesson 5.3.1:
   ``eps_hat = eps(x_t, t) + w * (eps(x_t, t, y) - eps(x_t, t))``,
   so w = 0 is the unconditional model, w = 1 the conditional one, w > 1 pushes
   further from the unconditional prediction (sharper, less diverse samples).
+  Ho & Salimans' Eq. 6 writes the same combination as
+  ``(1 + w') * eps(x_t, t, y) - w' * eps(x_t, t)``: their w' is our w - 1.
 * Classifier guidance: Dhariwal & Nichol, "Diffusion Models Beat GANs on Image
   Synthesis", NeurIPS 2021 (their Algorithm 2 and Eq. 14): with a classifier
   p_phi(y | x_t, t) trained on noisy images,
@@ -22,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genaug._checks import check_float, check_labels
 from genaug.diffusion.sampling import ModelFn
 from genaug.diffusion.schedule import NoiseSchedule
 
@@ -29,7 +34,9 @@ from genaug.diffusion.schedule import NoiseSchedule
 def guidance_combine(
     eps_conditional: torch.Tensor, eps_unconditional: torch.Tensor, scale: float
 ) -> torch.Tensor:
-    """Classifier-free guidance: eps_u + w (eps_c - eps_u) (Ho & Salimans, Eq. 6).
+    """Classifier-free guidance: eps_u + w (eps_c - eps_u), Eq. (eq-ddpm-cfg); Saharia et al. 2022, Eq. 2.
+
+    Ho & Salimans' Eq. 6, (1 + w') eps_c - w' eps_u, is the same with w' = w - 1.
 
     Args:
         eps_conditional: (B, C, H, W) eps(x_t, t, y).
@@ -44,18 +51,8 @@ def guidance_combine(
             f"conditional and unconditional predictions differ in shape: "
             f"{tuple(eps_conditional.shape)} vs {tuple(eps_unconditional.shape)}"
         )
-    if scale < 0:
-        raise ValueError(f"guidance scale must be >= 0, got {scale}")
+    check_float("guidance scale", scale, min=0.0)
     return eps_unconditional + scale * (eps_conditional - eps_unconditional)
-
-
-def _check_labels(labels: torch.Tensor, num_classes: int) -> None:
-    if not isinstance(labels, torch.Tensor) or labels.dtype != torch.long or labels.ndim != 1:
-        raise TypeError("labels must be a 1-D int64 tensor of class indices")
-    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"labels must be in [0, {num_classes}), got [{int(labels.min())}, {int(labels.max())}]"
-        )
 
 
 def classifier_free_guidance(model: nn.Module, labels: torch.Tensor, scale: float) -> ModelFn:
@@ -66,7 +63,7 @@ def classifier_free_guidance(model: nn.Module, labels: torch.Tensor, scale: floa
 
     Args:
         model: a network called as ``model(x_t, t, labels)``, with attributes
-            ``num_classes`` and ``null_label`` (e.g. :class:`genaug.nn.UNet`).
+            ``num_classes`` and ``null_label`` (e.g. :class:`genaug.nn.unet.UNet`).
         labels: (B,) int64 class labels, one per sample.
         scale: guidance weight w >= 0.
 
@@ -76,9 +73,8 @@ def classifier_free_guidance(model: nn.Module, labels: torch.Tensor, scale: floa
     num_classes = getattr(model, "num_classes", 0)
     if not num_classes:
         raise ValueError("classifier-free guidance needs a class-conditional model")
-    _check_labels(labels, num_classes)
-    if scale < 0:
-        raise ValueError(f"guidance scale must be >= 0, got {scale}")
+    check_labels("labels", labels, num_classes=num_classes)
+    check_float("guidance scale", scale, min=0.0)
 
     def model_fn(sample: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
         if len(sample) != len(labels):
@@ -117,7 +113,7 @@ def classifier_log_prob_gradient(
         logits = classifier(x, timesteps)  # (B, K)
         if logits.ndim != 2 or len(logits) != len(sample):
             raise ValueError(f"classifier must return (B, K) logits, got {tuple(logits.shape)}")
-        _check_labels(labels, logits.shape[1])
+        check_labels("labels", labels, num=len(sample), num_classes=logits.shape[1])
         log_prob = F.log_softmax(logits, dim=1).gather(1, labels.to(x.device)[:, None]).sum()
         (gradient,) = torch.autograd.grad(log_prob, x)
     return gradient
@@ -146,8 +142,8 @@ def classifier_guidance(
     Returns:
         ``model_fn(x_t, t) -> eps_hat``.
     """
-    if scale < 0:
-        raise ValueError(f"guidance scale must be >= 0, got {scale}")
+    check_labels("labels", labels)
+    check_float("guidance scale", scale, min=0.0)
 
     def guided(sample: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
         eps = model_fn(sample, timesteps)

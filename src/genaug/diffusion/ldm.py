@@ -16,7 +16,7 @@ Two stages, trained one after the other:
    guidance and decodes once at the end: x = D(z_0 / scale_factor).
 
 Symbol map: ``latents`` -> z (unscaled), ``latents * scale_factor`` -> z_0 of the
-diffusion. The course's trained model is :func:`genaug.recipes.pretrained_digits_ldm`.
+diffusion. The course's trained model is :func:`genaug.recipes.digits_ldm.pretrained_digits_ldm`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_int, check_labels, check_seeds
 from genaug.augment.generative import ConditionalAugmenter
 from genaug.diffusion.autoencoder import KLAutoencoder
 from genaug.diffusion.ddim import DDIMSampler
@@ -43,7 +44,7 @@ class LatentDiffusion:
     Args:
         autoencoder: the first stage (:class:`~genaug.diffusion.autoencoder.KLAutoencoder`).
         model: the class-conditional latent noise predictor eps_theta(z_t, t, y), e.g.
-            :class:`genaug.nn.UNet` with ``in_channels = C`` and ``image_size = h``.
+            :class:`genaug.nn.unet.UNet` with ``in_channels = C`` and ``image_size = h``.
         schedule: the :class:`~genaug.diffusion.schedule.NoiseSchedule` it was trained with.
         scale_factor: s of :func:`~genaug.diffusion.autoencoder.latent_scale_factor` (> 0).
     """
@@ -61,8 +62,7 @@ class LatentDiffusion:
             )
         if not isinstance(schedule, NoiseSchedule):
             raise TypeError(f"schedule must be a NoiseSchedule, got {type(schedule).__name__}")
-        if not scale_factor > 0:
-            raise ValueError(f"scale_factor must be > 0, got {scale_factor}")
+        check_float("scale_factor", scale_factor, min=0.0, min_open=True)
         self.autoencoder, self.model, self.schedule = autoencoder, model, schedule
         self.scale_factor = float(scale_factor)
 
@@ -104,9 +104,11 @@ class LatentDiffusion:
     @torch.no_grad()
     def sample(
         self,
-        labels: Tensor,
+        num_samples: int,
         *,
-        seeds: Sequence[int] | Tensor,
+        labels: Tensor | None = None,
+        generator: torch.Generator | None = None,
+        seeds: Sequence[int] | Tensor | None = None,
         num_steps: int = 50,
         guidance: float = 1.5,
         eta: float = 0.0,
@@ -114,11 +116,16 @@ class LatentDiffusion:
     ) -> Tensor:
         """Class-conditional samples: DDIM in latent space, then one decoder pass.
 
-        Each image depends only on its own seed and label, whatever the batch.
+        Each image depends only on its own seed and label, whatever the batch. The
+        seeds are drawn from ``generator`` (one int per image), or given directly.
 
         Args:
-            labels: (B,) int64 classes in [0, num_classes).
-            seeds: B seeds, one per image (its z_T and, for eta > 0, its noise).
+            num_samples: number of images B.
+            labels: (B,) int64 classes in [0, num_classes); required (the model is
+                class-conditional; ``guidance=0`` gives unconditional samples).
+            generator: CPU generator to draw the B seeds from (default: torch's global one).
+            seeds: instead of ``generator``, B seeds, one per image (its z_T and, for
+                eta > 0, its noise).
             num_steps: DDIM steps (1 .. T).
             guidance: classifier-free guidance weight w >= 0 (0: unconditional, 1: conditional).
             eta: DDIM's eta (0: deterministic given the seed).
@@ -128,12 +135,23 @@ class LatentDiffusion:
         Returns:
             (B, C_x, H, W) images in [0, 1].
         """
-        if not isinstance(labels, Tensor) or labels.ndim != 1 or labels.dtype != torch.long:
-            raise TypeError("labels must be a 1-D int64 tensor of class indices")
-        if len(torch.as_tensor(seeds).flatten()) != len(labels):
+        check_int("num_samples", num_samples, min=1)
+        if labels is None:
             raise ValueError(
-                f"got {len(torch.as_tensor(seeds).flatten())} seeds for {len(labels)} labels"
+                "LatentDiffusion is class-conditional: pass labels (with guidance=0 for "
+                "unconditional samples)"
             )
+        check_labels("labels", labels)
+        if len(labels) != num_samples:
+            raise ValueError(f"got {len(labels)} labels for num_samples={num_samples}")
+        if seeds is None:
+            seeds = torch.randint(0, 2**31 - 1, (num_samples,), generator=generator).tolist()
+        elif generator is not None:
+            raise ValueError("pass seeds or generator, not both")
+        check_seeds("seeds", seeds, num=len(labels))
+        check_float("guidance", guidance, min=0.0)
+        if clip_range is not None:  # <= 0 would clamp every predicted z_0 to one value
+            check_float("clip_range", clip_range, min=0.0, min_open=True)
         device = next(self.model.parameters()).device
         sampler = DDIMSampler(
             self.schedule, clip_sample=clip_range is not None, clip_range=clip_range or 1.0
@@ -161,15 +179,18 @@ class LatentDiffusionAugmenter(ConditionalAugmenter):
     def __init__(self, ldm: LatentDiffusion, *, guidance: float = 1.5, num_steps: int = 50) -> None:
         if not isinstance(ldm, LatentDiffusion):
             raise TypeError(f"ldm must be a LatentDiffusion, got {type(ldm).__name__}")
-        if guidance < 0:
-            raise ValueError(f"guidance must be >= 0, got {guidance}")
+        check_float("guidance", guidance, min=0.0)
+        check_int("num_steps", num_steps, min=1, max=ldm.schedule.num_timesteps)
         self.ldm, self.guidance, self.num_steps = ldm, guidance, num_steps
 
     def sample(self, labels: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
         """One image per label, in [0, 1] (see :class:`~genaug.augment.generative.ConditionalAugmenter`)."""
-        seeds = torch.randint(0, 2**31 - 1, (len(labels),), generator=generator).tolist()
         return self.ldm.sample(
-            labels.long(), seeds=seeds, num_steps=self.num_steps, guidance=self.guidance
+            len(labels),
+            labels=labels.long(),
+            generator=generator,
+            num_steps=self.num_steps,
+            guidance=self.guidance,
         ).clamp(0, 1)
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from genaug._checks import check_int
+
 ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """The noise predictor eps_theta, mapping x_t (B, C, H, W) and t (B,) int64 to the noise."""
 
@@ -45,8 +47,7 @@ def leading_timesteps(num_timesteps: int, num_steps: int | None) -> list[int]:
     """
     if num_steps is None:
         num_steps = num_timesteps
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int):
-        raise TypeError(f"num_steps must be an int, got {type(num_steps).__name__}")
+    check_int("num_steps", num_steps)
     if not 1 <= num_steps <= num_timesteps:
         raise ValueError(f"num_steps must be in [1, {num_timesteps}], got {num_steps}")
     ratio = num_timesteps // num_steps

@@ -27,6 +27,8 @@ from typing import Literal
 
 import torch
 
+from genaug._checks import check_float, check_int, check_seeds
+
 ScheduleName = Literal["linear", "cosine"]
 SCHEDULES: tuple[str, ...] = ("linear", "cosine")
 
@@ -95,10 +97,9 @@ class NoiseSchedule:
         beta_start: float = 1e-4,
         beta_end: float = 0.02,
     ) -> None:
-        if isinstance(num_timesteps, bool) or not isinstance(num_timesteps, int):
-            raise TypeError(f"num_timesteps must be an int, got {type(num_timesteps).__name__}")
-        if num_timesteps < 2:
-            raise ValueError(f"num_timesteps must be >= 2, got {num_timesteps}")
+        check_int("num_timesteps", num_timesteps, min=2)
+        check_float("beta_start", beta_start)  # NaN would pass the order check below
+        check_float("beta_end", beta_end)
         if schedule not in SCHEDULES:
             raise ValueError(
                 f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}"
@@ -205,11 +206,7 @@ def make_generators(seeds: Sequence[int] | torch.Tensor) -> list[torch.Generator
     Returns:
         A list of B seeded ``torch.Generator`` objects.
     """
-    seeds = [int(seed) for seed in torch.as_tensor(seeds).flatten().tolist()]
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    if min(seeds) < 0:
-        raise ValueError(f"seeds must be non-negative, got {min(seeds)}")
+    seeds = check_seeds("seeds", seeds)  # 1.5 is refused, not silently used as seed 1
     return [torch.Generator().manual_seed(seed) for seed in seeds]
 
 
@@ -235,5 +232,9 @@ def per_sample_noise(
     Returns:
         (B, C, H, W) noise.
     """
-    noise = torch.stack([torch.randn(tuple(shape), generator=g) for g in generators])
+    for index, generator in enumerate(generators):
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generators[{index}] must be a torch.Generator, got {generator!r}")
+    shape = tuple(check_int(f"shape[{i}]", size, min=1) for i, size in enumerate(shape))
+    noise = torch.stack([torch.randn(shape, generator=g) for g in generators])
     return noise.to(device=device, dtype=dtype)

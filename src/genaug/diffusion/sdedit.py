@@ -12,7 +12,8 @@ time t0 and runs the reverse process from there: a small t0 keeps the image
   s = 0 returns it untouched;
 * the reverse pass takes k = max(1, round(s * num_steps)) DDIM steps on timesteps
   spaced evenly from t0 - 1 down to 0, so ``num_steps`` is the number of steps a
-  *full* pass (s = 1) would take.
+  *full* pass (s = 1) would take; :meth:`~genaug.diffusion.ddim.DDIMSampler.sample`
+  runs them, given these ``timesteps`` and the noised image as its start.
 
 diffusers' img2img ``strength`` differs: it runs int(s * num_inference_steps) steps
 starting at the timestep found that far from the end of its own "leading" schedule,
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_images, check_int
 from genaug.augment.generative import ConditionalAugmenter, GenerativeAugmenter
 from genaug.diffusion.ddim import DDIMSampler
 from genaug.diffusion.guidance import classifier_free_guidance
@@ -48,10 +50,8 @@ def sdedit_timesteps(strength: float, num_timesteps: int, num_steps: int) -> lis
         k = max(1, round(s * num_steps)) distinct decreasing timesteps from
         round(s * T) - 1 to 0; empty for s = 0 (or any s with round(s * T) = 0).
     """
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be in [0, 1], got {strength}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 1:
-        raise ValueError(f"num_steps must be a positive int, got {num_steps!r}")
+    check_float("strength", strength, min=0.0, max=1.0)
+    check_int("num_steps", num_steps, min=1)
     t0 = round(strength * num_timesteps)  # the paper's t0 in 1..T; 0 means no noise
     if t0 == 0:
         return []
@@ -86,26 +86,27 @@ def sdedit(
         (B, C, H, W) edited images.
     """
     check_sample("images", images)
+    check_images("images", images, value_range=(-1.0, 1.0))  # the model's range
+    check_float("eta", eta, min=0.0)
     timesteps = sdedit_timesteps(strength, schedule.num_timesteps, num_steps)
     generators = make_generators(seeds)
     if len(generators) != len(images):
         raise ValueError(f"got {len(generators)} seeds for {len(images)} images")
     if not timesteps:
         return images.clone()
-    sampler = DDIMSampler(schedule)
     # 1. perturb: x_{t0} ~ q(x_{t0} | x_0)  (Eq. 4 of Ho et al.)
     noise = per_sample_noise(generators, images.shape[1:], device=images.device)
-    sample = schedule.add_noise(images, noise, timesteps[0])
-    # 2. denoise from t0 with DDIM steps
-    for index, timestep in enumerate(timesteps):
-        prev = timesteps[index + 1] if index + 1 < len(timesteps) else -1
-        t_batch = torch.full((len(sample),), timestep, dtype=torch.long, device=images.device)
-        z = per_sample_noise(generators, images.shape[1:], device=images.device) if eta else None
-        out = sampler.step(
-            model_fn(sample, t_batch), timestep, sample, prev_timestep=prev, eta=eta, noise=z
-        )
-        sample = out.prev_sample
-    return sample
+    start = schedule.add_noise(images, noise, timesteps[0])
+    # 2. denoise from t0 with DDIM steps; each image's later noise (eta > 0) continues
+    #    its own generator's stream
+    return DDIMSampler(schedule).sample(
+        model_fn,
+        timesteps=timesteps,
+        start=start,
+        generators=generators,
+        eta=eta,
+        device=images.device,
+    )
 
 
 def _seeds_from(generator: torch.Generator | None, count: int) -> list[int]:
@@ -120,7 +121,7 @@ class SDEditAugmenter(GenerativeAugmenter):
     s and denoises it with classifier-free guidance towards its own label.
 
     Args:
-        model: a class-conditional noise predictor (e.g. :class:`genaug.nn.UNet`).
+        model: a class-conditional noise predictor (e.g. :class:`genaug.nn.unet.UNet`).
         schedule: its noise schedule.
         strength: s in [0, 1] (see :func:`sdedit`).
         guidance: classifier-free guidance weight w (1 = plain conditional model).
@@ -137,6 +138,7 @@ class SDEditAugmenter(GenerativeAugmenter):
         num_steps: int = 50,
     ) -> None:
         sdedit_timesteps(strength, schedule.num_timesteps, num_steps)  # validates
+        check_float("guidance", guidance, min=0.0)
         self.model, self.schedule = model, schedule
         self.strength, self.guidance, self.num_steps = strength, guidance, num_steps
 
@@ -176,6 +178,12 @@ class GuidedDiffusionAugmenter(ConditionalAugmenter):
         num_steps: int = 50,
         shape: Sequence[int] = (1, 16, 16),
     ) -> None:
+        check_float("guidance", guidance, min=0.0)
+        check_int("num_steps", num_steps, min=1, max=schedule.num_timesteps)
+        if len(shape) != 3:
+            raise ValueError(f"shape must be (C, H, W), got {tuple(shape)}")
+        for index, size in enumerate(shape):
+            check_int(f"shape[{index}]", size, min=1)
         self.model, self.schedule = model, schedule
         self.guidance, self.num_steps, self.shape = guidance, num_steps, tuple(shape)
 

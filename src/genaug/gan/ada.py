@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from genaug._checks import check_float, check_int, check_probability, check_tensor
+
 ADA_OPS: tuple[str, ...] = (
     "xflip",
     "rotate90",
@@ -64,13 +66,12 @@ class ADAConfig:
     max_p: float = 1.0  # p is clipped to [0, max_p]
 
     def __post_init__(self) -> None:
-        if not 0 < self.target < 1:
-            raise ValueError(f"target must be in (0, 1), got {self.target!r}")
-        if not isinstance(self.speed_images, int) or self.speed_images < 1:
-            raise ValueError(f"speed_images must be a positive int, got {self.speed_images!r}")
-        if not isinstance(self.interval, int) or self.interval < 1:
-            raise ValueError(f"interval must be a positive int, got {self.interval!r}")
-        if not 0 <= self.max_p <= 1 or not 0 <= self.initial_p <= self.max_p:
+        check_float("target", self.target, min=0.0, max=1.0, min_open=True, max_open=True)
+        check_int("speed_images", self.speed_images, min=1)
+        check_int("interval", self.interval, min=1)
+        check_probability("max_p", self.max_p)
+        check_probability("initial_p", self.initial_p)
+        if self.initial_p > self.max_p:
             raise ValueError(
                 f"need 0 <= initial_p <= max_p <= 1, got initial_p={self.initial_p!r}, "
                 f"max_p={self.max_p!r}"
@@ -89,6 +90,8 @@ class AdaptiveProbability:
     """
 
     def __init__(self, config: ADAConfig | None = None) -> None:
+        if config is not None and not isinstance(config, ADAConfig):
+            raise TypeError(f"config must be an ADAConfig or None, got {type(config).__name__}")
         self.config = config if config is not None else ADAConfig()
         self.p = float(self.config.initial_p)
         self.overfitting = float("nan")
@@ -108,10 +111,7 @@ class AdaptiveProbability:
         Raises:
             TypeError: if ``real_logits`` is not a floating-point tensor.
         """
-        if not isinstance(real_logits, torch.Tensor) or not real_logits.is_floating_point():
-            raise TypeError(
-                f"real_logits must be a floating-point tensor, got {type(real_logits).__name__}"
-            )
+        check_tensor("real_logits", real_logits, floating=True)  # NaN would steer p blindly
         # symbols: sign_sum / count -> r_t = E[sign(D_train)]
         self._sign_sum += torch.sign(real_logits.detach()).sum().item()
         self._count += real_logits.numel()
@@ -159,7 +159,20 @@ class ADAAugment:
         unknown = [op for op in self.ops if op not in ADA_OPS]
         if unknown:
             raise ValueError(f"unknown ADA ops {unknown}; expected a subset of {ADA_OPS}")
-        _check_probability(self.p)
+        check_probability("p", self.p)
+        check_float("translation_ratio", self.translation_ratio, min=0.0, max=1.0)
+        for name in (
+            "scale_std",
+            "rotation_max",
+            "brightness_std",
+            "contrast_std",
+            "saturation_std",
+        ):
+            check_float(name, getattr(self, name), min=0.0)
+        # a cut-out of the whole image blanks it; one of size 0 does nothing
+        check_float(
+            "cutout_ratio", self.cutout_ratio, min=0.0, max=1.0, min_open=True, max_open=True
+        )
 
     def __call__(
         self,
@@ -182,8 +195,8 @@ class ADAAugment:
             raise TypeError(f"images must be a floating-point tensor, got {type(images).__name__}")
         if images.ndim != 4:
             raise ValueError(f"images must have shape (B, C, H, W), got {tuple(images.shape)}")
-        p = self.p if p is None else p
-        _check_probability(p)
+        check_tensor("images", images, finite=False)  # refuses an empty batch
+        p = self.p if p is None else check_probability("p", p)
         if p == 0 or not self.ops:
             return images
         draw = _Draws(images, generator)
@@ -267,11 +280,6 @@ class _Draws:
 
     def bernoulli(self, p: float) -> torch.Tensor:
         return (self.uniform(0, 1) < p).float()
-
-
-def _check_probability(p: float) -> None:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
 
 
 def _diag(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

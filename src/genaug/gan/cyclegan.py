@@ -25,15 +25,23 @@ upsamplings, conv, tanh; instance normalisation) and a PatchGAN discriminator
 that outputs one real/fake score per overlapping patch. Both domains must
 have the same number of channels for the identity loss (give grey digits
 three equal channels to pair them with RGB images).
+
+:class:`CycleGANAugmenter` uses a trained pair as an augmenter: labelled images
+of one domain, translated to the other, keep their labels.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from genaug._checks import check_float, check_int, check_tensor
+from genaug.augment.generative import GenerativeAugmenter
+from genaug.nn.mode import eval_mode
 
 
 @dataclass
@@ -48,12 +56,9 @@ class CycleGANConfig:
 
     def __post_init__(self) -> None:
         for name in ("channels", "base_channels", "num_residual"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(name, getattr(self, name), min=1)
         for name in ("lambda_cycle", "lambda_identity"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+            check_float(name, getattr(self, name), min=0.0)
 
 
 class ResidualBlock(nn.Module):
@@ -87,6 +92,7 @@ class CycleGANGenerator(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         width, channels = config.base_channels, config.channels
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -140,6 +146,7 @@ class PatchDiscriminator(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         width = config.base_channels
         self.net = nn.Sequential(
             nn.Conv2d(config.channels, width, 4, stride=2, padding=1),  # C64, no norm
@@ -174,6 +181,7 @@ class CycleGAN(nn.Module):
 
     def __init__(self, config: CycleGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         self.config = config
         self.G_AB = CycleGANGenerator(config)
         self.G_BA = CycleGANGenerator(config)
@@ -200,6 +208,11 @@ class CycleGAN(nn.Module):
         }
 
 
+def _check_config(config: CycleGANConfig) -> None:
+    if not isinstance(config, CycleGANConfig):
+        raise TypeError(f"config must be a CycleGANConfig, got {type(config).__name__}")
+
+
 def cycle_consistency_loss(
     real_a: torch.Tensor,
     reconstructed_a: torch.Tensor,
@@ -218,6 +231,8 @@ def cycle_consistency_loss(
         Scalar ``mean|G_BA(G_AB(a)) - a| + mean|G_AB(G_BA(b)) - b|``.
     """
     for name, x, y in (("a", real_a, reconstructed_a), ("b", real_b, reconstructed_b)):
+        check_tensor(f"real_{name}", x, finite=False)
+        check_tensor(f"reconstructed_{name}", y, finite=False)
         if x.shape != y.shape:
             raise ValueError(
                 f"real_{name} {tuple(x.shape)} and reconstructed_{name} {tuple(y.shape)} differ"
@@ -240,6 +255,8 @@ def identity_loss(
     Returns:
         Scalar ``mean|G_AB(b) - b| + mean|G_BA(a) - a|``.
     """
+    check_tensor("real_a", real_a, finite=False)
+    check_tensor("real_b", real_b, finite=False)
     return F.l1_loss(G_AB(real_b), real_b) + F.l1_loss(G_BA(real_a), real_a)
 
 
@@ -255,9 +272,7 @@ class ImageBuffer:
     """
 
     def __init__(self, size: int = 50, *, generator: torch.Generator | None = None) -> None:
-        if not isinstance(size, int) or size < 0:
-            raise ValueError(f"size must be an int >= 0, got {size!r}")
-        self.size = size
+        self.size = check_int("size", size, min=0)
         self.generator = generator
         self.images: list[torch.Tensor] = []
 
@@ -270,6 +285,7 @@ class ImageBuffer:
         Returns:
             (B, C, H, W) images for the discriminator.
         """
+        check_tensor("images", images, ndim=4, finite=False)
         if self.size == 0:
             return images
         out = []
@@ -284,3 +300,47 @@ class ImageBuffer:
             else:
                 out.append(image)
         return torch.stack(out)
+
+
+class CycleGANAugmenter(GenerativeAugmenter):
+    """Translate labelled images to the other domain, keeping their labels.
+
+    Implements :class:`genaug.augment.generative.GenerativeAugmenter`:
+    ``augmenter(images, labels, n, generator=rng)`` picks ``n`` of the given images
+    (each once before any repeats, in random order) and returns their translations,
+    each with its source's label. The images must come from the model's source domain.
+
+    Args:
+        model: a trained :class:`CycleGAN`.
+        direction: ``"a_to_b"`` translates with G_AB, ``"b_to_a"`` with G_BA.
+    """
+
+    def __init__(
+        self, model: CycleGAN, *, direction: Literal["a_to_b", "b_to_a"] = "a_to_b"
+    ) -> None:
+        if not isinstance(model, CycleGAN):
+            raise TypeError(f"model must be a CycleGAN, got {type(model).__name__}")
+        if direction not in ("a_to_b", "b_to_a"):
+            raise ValueError(f"direction must be 'a_to_b' or 'b_to_a', got {direction!r}")
+        self.model, self.direction = model, direction
+
+    def generate(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Translate ``n`` sources (see :class:`~genaug.augment.generative.GenerativeAugmenter`)."""
+        # 1. sources: whole random permutations of the N images, cut to n
+        rounds = -(-n // len(images))  # ceil(n / N)
+        index = torch.cat([torch.randperm(len(images), generator=generator) for _ in range(rounds)])
+        index = index[:n]
+        sources, chosen = images[index.to(images.device)], labels[index.to(labels.device)]
+        # 2. translate in the networks' range [-1, 1] and map back to [0, 1]
+        translator = self.model.G_AB if self.direction == "a_to_b" else self.model.G_BA
+        device = next(translator.parameters()).device
+        with torch.no_grad(), eval_mode(translator):
+            translated = translator(sources.to(device) * 2 - 1)  # (n, C, H, W)
+        return ((translated + 1) / 2).clamp(0, 1).to(images.device), chosen

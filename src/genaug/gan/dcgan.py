@@ -17,7 +17,8 @@ The paper's architecture guidelines (its Section 3), which this file follows:
 
 Optionally class-conditional: the generator concatenates a label embedding to
 z; the discriminator adds a projection term <embed(y), h> to its logit
-(Miyato & Koyama, 2018).
+(Miyato & Koyama, 2018). :class:`DCGANAugmenter` turns a conditional generator
+into an augmenter (lesson 3.1).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from genaug._checks import check_int, check_labels
+from genaug.augment.generative import ConditionalAugmenter
 
 
 @dataclass
@@ -40,15 +44,12 @@ class DCGANConfig:
     num_classes: int = 0  # 0: unconditional; > 0: class-conditional G and D
 
     def __post_init__(self) -> None:
-        size = self.image_size
-        if not isinstance(size, int) or size < 8 or size & (size - 1):
+        size = check_int("image_size", self.image_size)
+        if size < 8 or size & (size - 1):
             raise ValueError(f"image_size must be a power of two >= 8, got {size!r}")
         for name in ("channels", "latent_dim", "base_channels"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not isinstance(self.num_classes, int) or self.num_classes < 0:
-            raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
+            check_int(name, getattr(self, name), min=1)
+        check_int("num_classes", self.num_classes, min=0)
 
     @property
     def num_stages(self) -> int:
@@ -80,6 +81,7 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, config: DCGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         self.config = config
         channels = config.base_channels * 2 ** (config.num_stages - 1)  # at 4x4
         self.embed = (
@@ -143,23 +145,26 @@ class DCGANGenerator(nn.Module):
     ) -> torch.Tensor:
         """Draw images with z ~ N(0, I), in eval mode (BatchNorm uses running statistics).
 
+        The family contract (:mod:`genaug.augment`): images in [0, 1], mapped from the
+        network's tanh range by (x + 1) / 2; :meth:`forward` stays in [-1, 1], the
+        discriminator's range.
+
         Args:
             num_samples: number of images B.
             labels: (B,) labels for a conditional generator.
             generator: a CPU ``torch.Generator`` for reproducible z.
 
         Returns:
-            (B, C, H, W) images in [-1, 1] on the generator's device.
+            (B, C, H, W) images in [0, 1] on the generator's device.
         """
-        if not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        check_int("num_samples", num_samples, min=1)
         device = self.project[0].weight.device
         latent = torch.randn(num_samples, self.config.latent_dim, generator=generator).to(device)
         was_training = self.training
         self.eval()
-        images = self(latent, None if labels is None else labels.to(device))
+        images = self(latent, None if labels is None else labels.to(device))  # in [-1, 1]
         self.train(was_training)
-        return images
+        return ((images + 1) / 2).clamp(0, 1)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -171,6 +176,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, config: DCGANConfig) -> None:
         super().__init__()
+        _check_config(config)
         self.config = config
         channels = config.base_channels
         # 1. the input layer: strided conv, LeakyReLU, no BN
@@ -218,15 +224,38 @@ class DCGANDiscriminator(nn.Module):
         return logits
 
 
+class DCGANAugmenter(ConditionalAugmenter):
+    """Class-conditional DCGAN samples as augmentation (the course's augmenter interface).
+
+    Implements :class:`genaug.augment.generative.ConditionalAugmenter`:
+    ``augmenter(images, labels, n, generator=rng)`` draws ``n`` class-balanced labels
+    among the classes in ``labels`` and one generator sample per label, in [0, 1].
+
+    Args:
+        model: a trained :class:`DCGANGenerator` with ``num_classes > 0`` (sampled in
+            eval mode, e.g. the EMA copy).
+    """
+
+    def __init__(self, model: DCGANGenerator) -> None:
+        if not isinstance(model, DCGANGenerator):
+            raise TypeError(f"model must be a DCGANGenerator, got {type(model).__name__}")
+        if model.config.num_classes == 0:
+            raise ValueError("DCGANAugmenter needs a class-conditional generator (num_classes > 0)")
+        self.model = model
+
+    def sample(
+        self, labels: torch.Tensor, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """One sample per label, ``(n, C, H, W)`` in [0, 1] (see :meth:`DCGANGenerator.sample`)."""
+        return self.model.sample(len(labels), labels=labels.long(), generator=generator)
+
+
 def _check_labels(labels: torch.Tensor | None, batch: int, num_classes: int) -> None:
     if labels is None:
         raise ValueError(f"this model is class-conditional ({num_classes} classes): pass labels")
-    if labels.dtype != torch.int64 or labels.shape != (batch,):
-        raise ValueError(
-            f"labels must be an int64 tensor of shape ({batch},), "
-            f"got {labels.dtype} {tuple(labels.shape)}"
-        )
-    if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(
-            f"labels must be in [0, {num_classes}), got {labels.min()}..{labels.max()}"
-        )
+    check_labels("labels", labels, num=batch, num_classes=num_classes)
+
+
+def _check_config(config: DCGANConfig) -> None:
+    if not isinstance(config, DCGANConfig):
+        raise TypeError(f"config must be a DCGANConfig, got {type(config).__name__}")

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import torch
 
+from genaug._checks import check_float, check_tensor
+
 OPS: tuple[str, ...] = ("color", "translation", "cutout")
 
 
@@ -184,14 +186,9 @@ class DiffAugment:
 
     def __post_init__(self) -> None:
         self.ops = parse_policy(self.policy)
-        for name in ("translation_ratio", "cutout_ratio"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not 0 <= value <= 1
-            ):
-                raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+        check_float("translation_ratio", self.translation_ratio, min=0.0, max=1.0)
+        # a cut-out square as large as the image would blank every image
+        check_float("cutout_ratio", self.cutout_ratio, min=0.0, max=1.0, max_open=True)
 
     def __call__(
         self, images: torch.Tensor, *, generator: torch.Generator | None = None
@@ -217,6 +214,7 @@ class DiffAugment:
             )
         if images.ndim != 4:
             raise ValueError(f"images must have shape (B, C, H, W), got {tuple(images.shape)}")
+        check_tensor("images", images, finite=False)  # refuses an empty batch
         for op in self.ops:
             if op == "color":
                 images = color(images, generator=generator)

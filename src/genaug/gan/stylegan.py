@@ -23,9 +23,21 @@ regularisation") keeps the layers' styles independent. *Truncation* pulls w
 towards the average w, trading diversity for typicality:
 w' = w_avg + psi (w - w_avg).
 
-Omitted from the papers for size: progressive growing, the skip / residual
-architectures, equalised learning rate, path-length regularisation. Any
-discriminator works; the lesson reuses :class:`genaug.gan.dcgan.DCGANDiscriminator`.
+Training aids of the papers kept here, because without them the small model
+collapses onto one rendering per class (lesson 5.1.2 measures it):
+
+* the mapping network's learning rate is 100x lower than the synthesis
+  network's (StyleGAN, Appendix C: lambda' = 0.01 lambda), implemented as in the
+  paper with an equalised-learning-rate linear layer,
+  :class:`genaug.gan.equalized.EqualizedLinear`;
+* :class:`genaug.gan.stylegan_discriminator.StyleGANDiscriminator`, a small
+  discriminator ending, as StyleGAN's (taken from ProGAN, Karras et al. 2018,
+  Section 3), with a minibatch standard deviation layer, ``MinibatchStd``;
+* the R1 gradient penalty on real images (Mescheder et al. 2018),
+  :func:`genaug.gan.stylegan_discriminator.r1_penalty`.
+
+Omitted for size: progressive growing, the skip / residual architectures,
+equalised learning rate in the synthesis network, path-length regularisation.
 """
 
 from __future__ import annotations
@@ -36,6 +48,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from genaug._checks import check_float, check_int, check_labels, check_probability
+from genaug.gan.equalized import EqualizedLinear
 
 
 @dataclass
@@ -49,19 +64,19 @@ class StyleGANConfig:
     feature_channels: int = 64  # channels of every synthesis layer
     style_mixing_prob: float = 0.9  # share of training batches that mix two latents
     num_classes: int = 0  # > 0: class-conditional mapping f(z, y), as in StyleGAN2-ADA
+    mapping_lr_multiplier: float = 0.01  # mapping lr / synthesis lr (StyleGAN, Appendix C)
 
     def __post_init__(self) -> None:
-        size = self.image_size
-        if not isinstance(size, int) or size < 8 or size & (size - 1):
+        size = check_int("image_size", self.image_size)
+        if size < 8 or size & (size - 1):
             raise ValueError(f"image_size must be a power of two >= 8, got {size!r}")
         for name in ("channels", "latent_dim", "mapping_layers", "feature_channels"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not isinstance(self.num_classes, int) or self.num_classes < 0:
-            raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
-        if not 0 <= self.style_mixing_prob <= 1:
-            raise ValueError(f"style_mixing_prob must be in [0, 1], got {self.style_mixing_prob!r}")
+            check_int(name, getattr(self, name), min=1)
+        check_int("num_classes", self.num_classes, min=0)
+        check_probability("style_mixing_prob", self.style_mixing_prob)
+        check_float(
+            "mapping_lr_multiplier", self.mapping_lr_multiplier, min=0.0, max=1.0, min_open=True
+        )
 
     @property
     def num_layers(self) -> int:
@@ -76,15 +91,22 @@ class MappingNetwork(nn.Module):
         latent_dim: D.
         num_layers: number of linear layers.
         num_classes: > 0 adds a label embedding, normalised and concatenated to z.
+        lr_multiplier: learning-rate multiplier of the linear layers (see
+            :class:`EqualizedLinear`; 0.01 in StyleGAN).
     """
 
-    def __init__(self, latent_dim: int, num_layers: int, num_classes: int = 0) -> None:
+    def __init__(
+        self, latent_dim: int, num_layers: int, num_classes: int = 0, lr_multiplier: float = 1.0
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
         layers: list[nn.Module] = []
         in_dim = latent_dim * (2 if num_classes else 1)
         for _ in range(num_layers):
-            layers += [nn.Linear(in_dim, latent_dim), nn.LeakyReLU(0.2)]
+            layers += [
+                EqualizedLinear(in_dim, latent_dim, lr_multiplier=lr_multiplier),
+                nn.LeakyReLU(0.2),
+            ]
             in_dim = latent_dim
         self.net = nn.Sequential(*layers)
 
@@ -102,6 +124,7 @@ class MappingNetwork(nn.Module):
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this mapping network is class-conditional: pass labels")
+            check_labels("labels", labels, num=len(latent), num_classes=self.embed.num_embeddings)
             latent = torch.cat([latent, _pixel_norm(self.embed(labels))], dim=1)  # (B, 2D)
         elif labels is not None:
             raise ValueError(
@@ -207,7 +230,9 @@ class StyleGANGenerator(nn.Module):
         super().__init__()
         self.config = config
         dim, width = config.latent_dim, config.feature_channels
-        self.mapping = MappingNetwork(dim, config.mapping_layers, config.num_classes)
+        self.mapping = MappingNetwork(
+            dim, config.mapping_layers, config.num_classes, config.mapping_lr_multiplier
+        )
         self.constant = nn.Parameter(torch.randn(1, width, 4, 4))  # the learned 4x4 input
         num_convs = config.num_layers - 1
         self.layers = nn.ModuleList([StyleLayer(width, width, dim) for _ in range(num_convs)])
@@ -266,8 +291,7 @@ class StyleGANGenerator(nn.Module):
             (B, L, D) per-layer latents.
         """
         num_layers = self.config.num_layers
-        if not isinstance(crossover, int) or not 0 <= crossover <= num_layers:
-            raise ValueError(f"crossover must be an int in [0, {num_layers}], got {crossover!r}")
+        check_int("crossover", crossover, min=0, max=num_layers)
         ws = self.broadcast(w1)
         ws[:, crossover:] = w2.unsqueeze(1)
         return ws
@@ -325,6 +349,37 @@ class StyleGANGenerator(nn.Module):
             )
         w = self.truncate(self.mapping(latent, labels), psi)
         return self.synthesis(self.broadcast(w), noise=noise, generator=generator)
+
+    @torch.no_grad()
+    def sample(
+        self,
+        num_samples: int,
+        *,
+        labels: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        psi: float = 1.0,
+        noise: bool = True,
+    ) -> torch.Tensor:
+        """Draw images with z ~ N(0, I), one w for every layer (the family contract).
+
+        Args:
+            num_samples: number of images B.
+            labels: (B,) int64 labels for a conditional generator.
+            generator: a CPU ``torch.Generator`` for z and the per-pixel noise.
+            psi: truncation towards ``w_avg`` (1: none).
+            noise: add per-pixel noise.
+
+        Returns:
+            (B, C, H, W) images in [0, 1] on the generator's device.
+        """
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        device = self.constant.device
+        latent = torch.randn(num_samples, self.config.latent_dim, generator=generator).to(device)
+        if labels is not None:
+            labels = labels.to(device)
+        images = self(latent, labels, psi=psi, noise=noise, generator=generator)  # in [-1, 1]
+        return ((images + 1) / 2).clamp(0, 1)
 
     def mixing_ws(
         self,

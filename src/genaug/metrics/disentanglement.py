@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from genaug._checks import check_int
+
 
 def discretize(values: torch.Tensor | np.ndarray, *, num_bins: int = 20) -> torch.Tensor:
     """Bin each column into ``num_bins`` equal-width bins between its minimum and maximum.
@@ -22,8 +24,7 @@ def discretize(values: torch.Tensor | np.ndarray, *, num_bins: int = 20) -> torc
         int64 bin indices in ``[0, num_bins)``, same shape as ``values``. A constant
         column falls entirely into bin 0.
     """
-    if isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins < 2:
-        raise ValueError(f"num_bins must be an int >= 2, got {num_bins!r}")
+    check_int("num_bins", num_bins, min=2)
     tensor = torch.as_tensor(values).detach().to("cpu", torch.float64)
     if tensor.ndim not in (1, 2) or len(tensor) == 0:
         raise ValueError(
@@ -115,7 +116,9 @@ def mutual_information_matrix(
             f"{tuple(truth.shape)}"
         )
     if len(latent) != len(truth):
-        raise ValueError(f"{len(latent)} codes but {len(truth)} factor rows: they must match")
+        raise ValueError(
+            f"codes has {len(latent)} rows but factors has {len(truth)}: one row per sample"
+        )
     latent_bins = discretize(latent, num_bins=num_bins)  # (N, D)
     factor_bins = (
         truth.long() if not truth.is_floating_point() else discretize(truth, num_bins=num_bins)

@@ -5,7 +5,7 @@ need pretrained ImageNet weights, which this course never downloads, and
 Inception features mean little for 16x16 digits anyway. We use the same
 formulas on the penultimate features of the reference classifier
 (:class:`genaug.metrics.reference.ReferenceClassifier`, trained once by
-:func:`genaug.recipes.reference_classifier`). Numbers are comparable within this
+:func:`genaug.recipes.reference.reference_classifier`). Numbers are comparable within this
 course (same classifier, same sample sizes), not with published FIDs.
 
 * :func:`frechet_distance`: ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^{1/2}),
@@ -22,8 +22,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from genaug._checks import check_int, check_seed
+
 
 def _as_float64(name: str, features: torch.Tensor | np.ndarray) -> torch.Tensor:
+    if not isinstance(features, torch.Tensor | np.ndarray):
+        raise TypeError(
+            f"{name} must be a (N, D) torch.Tensor or numpy array of features, "
+            f"got {type(features).__name__}"
+        )
     tensor = torch.as_tensor(features).detach().to("cpu", torch.float64)
     if tensor.ndim != 2:
         raise ValueError(
@@ -57,8 +64,7 @@ def frechet_distance(
     """
     a = _as_float64("features_a", features_a)
     b = _as_float64("features_b", features_b)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
+    _check_same_size(a, b)
     mean_a, mean_b = a.mean(0), b.mean(0)
     cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)  # (D, D), unbiased
     eigvals_a, eigvecs_a = torch.linalg.eigh(cov_a)
@@ -96,13 +102,12 @@ def kernel_inception_distance(
     """
     a = _as_float64("features_a", features_a)
     b = _as_float64("features_b", features_b)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sizes differ: {a.shape[1]} vs {b.shape[1]}")
-    m = subset_size
-    if not isinstance(m, int) or not 2 <= m <= min(len(a), len(b)):
+    _check_same_size(a, b)
+    m = check_int("subset_size", subset_size)
+    if not 2 <= m <= min(len(a), len(b)):
         raise ValueError(f"subset_size must be an int in [2, {min(len(a), len(b))}], got {m!r}")
-    if not isinstance(num_subsets, int) or num_subsets < 1:
-        raise ValueError(f"num_subsets must be a positive int, got {num_subsets!r}")
+    check_int("num_subsets", num_subsets, min=1)
+    check_seed("seed", seed)
     dim = a.shape[1]
     generator = torch.Generator().manual_seed(seed)
     values = []
@@ -123,6 +128,13 @@ def kernel_inception_distance(
     return float(array.mean()), float(array.std())
 
 
+def _check_same_size(a: torch.Tensor, b: torch.Tensor) -> None:
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"feature sizes differ: features_a has {a.shape[1]}, features_b has {b.shape[1]}"
+        )
+
+
 def _as_image_batch(name: str, images: torch.Tensor) -> torch.Tensor:
     """Check a (N, C, H, W) image tensor and flatten it to (N, C*H*W) float64 on the CPU."""
     if not isinstance(images, torch.Tensor) or images.ndim != 4:
@@ -141,11 +153,11 @@ def pca_frechet_distance(
     The reference images (e.g. the 100 training faces) are flattened and their
     top ``num_components`` principal directions found (for faces, the
     "eigenfaces" of Turk & Pentland, 1991); both sets are projected onto them
-    and compared with :func:`genaug.metrics.frechet_distance`. Unlike the reference
+    and compared with :func:`genaug.metrics.distribution.frechet_distance`. Unlike the reference
     classifier's features, nothing here is trained on another domain, so it
     suits any small grayscale image set; it sees only linear structure, and a
     copy of the reference set scores 0, so pair it with
-    :func:`genaug.metrics.nearest_neighbour_distance` to expose memorisation. With all
+    :func:`genaug.metrics.memorisation.nearest_neighbour_distance` to expose memorisation. With all
     components it equals the Frechet distance on raw pixels (a rotation of the
     feature space leaves the distance unchanged).
 
@@ -170,8 +182,7 @@ def pca_frechet_distance(
             f"reference {tuple(reference.shape[1:])}"
         )
     largest = min(len(b) - 1, b.shape[1])
-    if isinstance(num_components, bool) or not isinstance(num_components, int):
-        raise ValueError(f"num_components must be an int, got {num_components!r}")
+    check_int("num_components", num_components)
     if not 1 <= num_components <= largest:
         raise ValueError(f"num_components must be in [1, {largest}], got {num_components}")
     mean = b.mean(0)  # (D,)

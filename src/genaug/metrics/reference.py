@@ -1,19 +1,21 @@
 """The reference digits classifier that FD, KID and label agreement are measured with.
 
-:class:`ReferenceClassifier` wraps a trained :class:`genaug.nn.ConvClassifier`;
-the course trains it once and caches it in :func:`genaug.recipes.reference_classifier`.
+:class:`ReferenceClassifier` wraps a trained :class:`genaug.nn.classifier.ConvClassifier`;
+the course trains it once and caches it in :func:`genaug.recipes.reference.reference_classifier`.
 """
 
 from __future__ import annotations
 
 import torch
+from torch import nn
 
+from genaug._checks import check_int, check_probability, check_tensor
 from genaug.metrics.distribution import frechet_distance
 from genaug.nn import ConvClassifier
 
 
 class ReferenceClassifier:
-    """A trained :class:`~genaug.nn.ConvClassifier` for digits, used to score generated images.
+    """A trained :class:`~genaug.nn.classifier.ConvClassifier` for digits, used to score generated images.
 
     Attributes:
         model: the classifier (eval mode, CPU).
@@ -21,10 +23,14 @@ class ReferenceClassifier:
     """
 
     def __init__(self, model: ConvClassifier, test_accuracy: float) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a ConvClassifier, got {type(model).__name__}")
+        check_probability("test_accuracy", test_accuracy)
         self.model = model.eval()
         self.test_accuracy = test_accuracy
 
     def _prepare(self, images: torch.Tensor) -> torch.Tensor:
+        check_tensor("images", images)  # a non-empty, finite tensor
         size = self.model.config.image_size
         if (
             not isinstance(images, torch.Tensor)
@@ -57,7 +63,9 @@ class ReferenceClassifier:
             (N, feature_dim) float32 features.
         """
         images = self._prepare(images)
-        return torch.cat([self.model.features(chunk) for chunk in images.split(batch_size)])
+        check_int("batch_size", batch_size, min=1)
+        features = torch.cat([self.model.features(chunk) for chunk in images.split(batch_size)])
+        return check_tensor("features", features)  # a diverged classifier gives NaN
 
     @torch.no_grad()
     def probabilities(self, images: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
@@ -71,6 +79,7 @@ class ReferenceClassifier:
             (N, 10) probabilities.
         """
         images = self._prepare(images)
+        check_int("batch_size", batch_size, min=1)
         return torch.cat([self.model(chunk).softmax(1) for chunk in images.split(batch_size)])
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
@@ -92,6 +101,6 @@ class ReferenceClassifier:
             images_b: (N_b, 1, H, W) images in [0, 1].
 
         Returns:
-            The squared Frechet distance (see :func:`frechet_distance`).
+            The squared Frechet distance (see :func:`~genaug.metrics.distribution.frechet_distance`).
         """
         return frechet_distance(self.features(images_a), self.features(images_b))

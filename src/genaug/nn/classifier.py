@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from genaug._checks import check_int, check_probability
 from genaug.nn.blocks import conv_block
 
 
@@ -23,6 +24,13 @@ class ClassifierConfig:
     width: int = 32  # channels of the first stage; the second has 2x
     feature_dim: int = 128  # size of the penultimate features (used for Frechet distance)
     dropout: float = 0.2  # dropout before the last layer
+
+    def __post_init__(self) -> None:
+        for name in ("in_channels", "num_classes", "width", "feature_dim"):
+            check_int(name, getattr(self, name), min=1)
+        if check_int("image_size", self.image_size, min=4) % 4:
+            raise ValueError(f"image_size must be divisible by 4, got {self.image_size}")
+        check_probability("dropout", self.dropout)
 
 
 class ConvClassifier(nn.Module):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from genaug._checks import check_int, check_labels, check_probability
 from genaug.nn.blocks import ResBlock, timestep_embedding
 
 
@@ -30,11 +31,11 @@ class UNetConfig:
     def __post_init__(self) -> None:
         self.channel_mults = tuple(self.channel_mults)
         for name in ("in_channels", "image_size", "base_channels", "blocks_per_level", "groups"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not self.channel_mults or any(m < 1 for m in self.channel_mults):
-            raise ValueError(f"channel_mults must be positive ints, got {self.channel_mults}")
+            check_int(name, getattr(self, name), min=1)
+        if not self.channel_mults:
+            raise ValueError("channel_mults must hold at least one multiplier, got ()")
+        for index, mult in enumerate(self.channel_mults):
+            check_int(f"channel_mults[{index}]", mult, min=1)
         factor = 2 ** (len(self.channel_mults) - 1)
         if self.image_size % factor:
             raise ValueError(
@@ -43,8 +44,8 @@ class UNetConfig:
             )
         if any((self.base_channels * m) % self.groups for m in self.channel_mults):
             raise ValueError("base_channels * each multiplier must be divisible by groups")
-        if not isinstance(self.num_classes, int) or self.num_classes < 0:
-            raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
+        check_int("num_classes", self.num_classes, min=0)
+        check_probability("dropout", self.dropout)
 
 
 class UNet(nn.Module):
@@ -152,10 +153,7 @@ class UNet(nn.Module):
         else:
             if labels is None:
                 labels = torch.full((len(x),), self.null_label, device=x.device)
-            if labels.dtype != torch.long or labels.shape != (len(x),):
-                raise ValueError(
-                    f"labels must be (B,) int64, got {labels.dtype} {tuple(labels.shape)}"
-                )
+            check_labels("labels", labels, num=len(x))
             if labels.min() < 0 or labels.max() > self.null_label:
                 raise ValueError(
                     f"labels must be in [0, {self.num_classes}] ({self.num_classes} = no label)"

@@ -8,9 +8,17 @@ cache together; the algorithm files know nothing of datasets, profiles or the ca
 * :mod:`~genaug.recipes.digits_ddpm`: the class-conditional digits DDPM (5.3.1, 5.3.2, 3.3);
 * :mod:`~genaug.recipes.digits_ldm`: the digits latent diffusion model (5.3.3);
 * :mod:`~genaug.recipes.vae`: the digits CVAE (5.2.2, 3.2) and the shapes beta-VAEs (5.2.1, 3.2);
-* :mod:`~genaug.recipes.limited_gan`: the limited-data DCGAN of lesson 3.1 and its benchmark.
+* :mod:`~genaug.recipes.limited_gan`: the limited-data DCGAN of lesson 3.1 and its benchmark;
+* :mod:`~genaug.recipes.backbone`: the digits 0-4 backbone that lesson 7.3 transfers.
 """
 
+from genaug.recipes.backbone import (
+    BackboneConfig,
+    TrainedBackbone,
+    digits_backbone_config,
+    digits_with_classes,
+    pretrained_digits_backbone,
+)
 from genaug.recipes.digits_ddpm import (
     DigitsDDPMConfig,
     TrainedDiffusion,
@@ -35,6 +43,11 @@ from genaug.recipes.vae import (
 )
 
 __all__ = [
+    "BackboneConfig",
+    "TrainedBackbone",
+    "digits_backbone_config",
+    "digits_with_classes",
+    "pretrained_digits_backbone",
     "DigitsDDPMConfig",
     "DigitsLDMConfig",
     "ReferenceConfig",

@@ -2,7 +2,7 @@
 
 A recipe: which data (the 16x16 training digits), which sizes per profile, which
 cache name. The algorithm is :mod:`genaug.diffusion.ddpm`; the loop is
-:func:`genaug.train.fit_noise_predictor`.
+:func:`genaug.train.diffusion.fit_noise_predictor`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import partial
 import torch
 from torch import nn
 
-from genaug.cache import load_or_train
+from genaug.cache import data_hash, load_or_train
 from genaug.config import by_profile
 from genaug.config import device as default_device
 from genaug.data import digits
@@ -114,16 +114,19 @@ def pretrained_digits_ddpm(
 ) -> TrainedDiffusion:
     """Train (or load from the cache) a class-conditional DDPM on 16x16 digits.
 
-    Algorithm 1 of Ho et al. with the loss :func:`ddpm_loss`, labels dropped with
+    Algorithm 1 of Ho et al. with the loss :func:`~genaug.diffusion.ddpm.ddpm_loss`, labels dropped with
     probability ``config.label_dropout`` for classifier-free guidance, Adam with a
     linear warm-up, and an EMA of the weights. Cached with
-    :func:`genaug.cache.load_or_train` under ``name`` + ``config``, so every lesson
-    that calls this with the same arguments shares one checkpoint.
+    :func:`genaug.cache.load_or_train` under ``name`` + ``config`` + a
+    :func:`~genaug.cache.data_hash` of the training set, so every lesson that
+    calls this with the same arguments shares one checkpoint, and another
+    training set never gets this one's weights.
 
     Args:
         config: the recipe; default :func:`digits_ddpm_config` of the active profile.
         train_images: (N, 1, 16, 16) images in [0, 1]; default ``digits("train")``.
-            Pass another set (e.g. a small labelled subset) together with a distinct ``name``.
+            Another set (e.g. a small labelled subset) gets its own cache file;
+            give it a distinct ``name`` too, to tell the files apart.
         train_labels: (N,) int64 labels for ``train_images``.
         name: cache name.
         progress: show a progress bar while training.
@@ -150,7 +153,12 @@ def pretrained_digits_ddpm(
     modules = nn.ModuleDict({"model": model, "ema": ema.module})
     images = (train_images * 2 - 1).to(device)  # (N, 1, 16, 16) in [-1, 1]
     labels = train_labels.to(device)
-    key = {**vars(config), "num_train": len(images), "label_sum": int(labels.sum())}
+    key = {
+        **vars(config),
+        "num_train": len(images),
+        "label_sum": int(labels.sum()),
+        "data": data_hash(train_images, train_labels),
+    }
 
     def draw_batch(rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         index = torch.randint(0, len(images), (config.batch_size,), generator=rng).to(device)

@@ -14,7 +14,7 @@ from functools import partial
 import torch
 from torch import Tensor, nn
 
-from genaug.cache import load_or_train
+from genaug.cache import data_hash, load_or_train
 from genaug.config import by_profile
 from genaug.config import device as default_device
 from genaug.diffusion.autoencoder import (
@@ -28,7 +28,7 @@ from genaug.diffusion.ldm import LatentDiffusion
 from genaug.diffusion.schedule import NoiseSchedule
 from genaug.nn import UNet, UNetConfig
 from genaug.recipes.digits_ddpm import digits_training_set
-from genaug.train import EMA, fit, fit_noise_predictor
+from genaug.train import EMA, draw_batch, fit_adam, fit_noise_predictor
 from genaug.vae.elbo import reparameterize
 
 
@@ -126,36 +126,23 @@ def _train_autoencoder(config: DigitsLDMConfig, images: Tensor, *, progress: boo
         if name in ("latent_channels", "kl_weight", "seed") or name.startswith("ae_")
     }
     key["num_train"] = len(images)
+    key["data"] = data_hash(images)  # the autoencoder sees the images, not the labels
 
     def train(_module: nn.Module, checkpoint) -> dict:
-        optimizer = torch.optim.Adam(autoencoder.parameters(), lr=config.ae_lr)
-        decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.ae_steps)
         rng = torch.Generator().manual_seed(config.seed)
 
-        def step(_number: int) -> dict[str, float]:
-            index = torch.randint(0, len(images), (config.ae_batch_size,), generator=rng)
-            out = autoencoder_loss(
-                autoencoder,
-                images[index.to(images.device)],
-                kl_weight=config.kl_weight,
-                generator=rng,
-            )
-            optimizer.zero_grad(set_to_none=True)
-            out.loss.backward()
-            optimizer.step()
-            decay.step()
-            return {
-                "loss": out.loss.item(),
-                "reconstruction": out.reconstruction.item(),
-                "kl": out.kl.item(),
-            }
+        def loss_step(_number: int) -> tuple[Tensor, dict[str, float]]:
+            (batch,) = draw_batch(rng, config.ae_batch_size, images)
+            out = autoencoder_loss(autoencoder, batch, kl_weight=config.kl_weight, generator=rng)
+            return out.loss, {"reconstruction": out.reconstruction.item(), "kl": out.kl.item()}
 
         start = time.perf_counter()
-        history = fit(
-            step,
+        history = fit_adam(
+            loss_step,
+            autoencoder,
+            lr=config.ae_lr,
             num_steps=config.ae_steps,
-            modules={"autoencoder": autoencoder},
-            optimizers={"autoencoder": optimizer},
+            cosine=True,
             generator=rng,
             checkpoint=checkpoint,
             progress=progress,
@@ -181,9 +168,12 @@ def pretrained_digits_ldm(
     Stage 1 trains the :class:`~genaug.diffusion.autoencoder.KLAutoencoder` with
     :func:`~genaug.diffusion.autoencoder.autoencoder_loss` (cache name ``ldm-autoencoder-digits``);
     the training images are then encoded once, their latents' std gives the scale factor,
-    and stage 2 trains a class-conditional :class:`genaug.nn.UNet` on scaled latents drawn
+    and stage 2 trains a class-conditional :class:`genaug.nn.unet.UNet` on scaled latents drawn
     from q(z | x) with :func:`genaug.diffusion.ddpm.ddpm_loss`, label dropout for
     classifier-free guidance and an EMA of the weights (cache name ``ldm-digits``).
+    Both keys hold a :func:`~genaug.cache.data_hash` of the training set; the
+    latent model's also names the autoencoder's cache file and hashes its
+    weights, so a latent model is never reused on a retrained autoencoder.
 
     Args:
         config: the recipe; default :func:`digits_ldm_config` of the
@@ -226,7 +216,15 @@ def pretrained_digits_ldm(
     ).to(device)
     ema = EMA(model, decay=config.ema_decay)
     modules = nn.ModuleDict({"model": model, "ema": ema.module})
-    key = {**asdict(config), "num_train": len(images), "label_sum": int(labels.sum())}
+    key = {
+        **asdict(config),
+        "num_train": len(images),
+        "label_sum": int(labels.sum()),
+        "data": data_hash(train_images, train_labels),
+        # the latent model is only valid on the autoencoder it was trained on
+        "autoencoder": ae_result.path.name,
+        "autoencoder_weights": data_hash(autoencoder.state_dict()),
+    }
 
     def draw_batch(rng: torch.Generator) -> tuple[Tensor, Tensor]:
         index = torch.randint(0, len(images), (config.batch_size,), generator=rng).to(device)

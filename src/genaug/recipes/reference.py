@@ -1,7 +1,7 @@
 """The reference digits classifier: the course's yardstick for FD, KID and label agreement.
 
 Trained once on the digits training split (the same at every profile) and cached;
-:class:`genaug.metrics.ReferenceClassifier` wraps it.
+:class:`genaug.metrics.reference.ReferenceClassifier` wraps it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
+from genaug._checks import check_float, check_int, check_seed
 from genaug.augment.classical import random_shift
-from genaug.cache import load_or_train
+from genaug.cache import data_hash, load_or_train
 from genaug.data import digits
 from genaug.metrics.reference import ReferenceClassifier
 from genaug.nn import ClassifierConfig, ConvClassifier
-from genaug.train import draw_batch, fit, reinitialise
+from genaug.train import draw_batch, fit_adam, reinitialise
 
 
 @dataclass
@@ -32,6 +33,14 @@ class ReferenceConfig:
     max_shift: int = 1  # random translation augmentation, pixels
     seed: int = 0  # initialisation and batch order
 
+    def __post_init__(self) -> None:
+        check_int("image_size", self.image_size, choices=(8, 16, 32))  # the digits sizes
+        for name in ("width", "feature_dim", "steps", "batch_size"):
+            check_int(name, getattr(self, name), min=1)
+        check_float("lr", self.lr, min=0.0, min_open=True)
+        check_int("max_shift", self.max_shift, min=0)
+        check_seed("seed", self.seed)
+
 
 def reference_classifier(
     config: ReferenceConfig | None = None, *, progress: bool = False
@@ -43,7 +52,7 @@ def reference_classifier(
         progress: show a progress bar while training.
 
     Returns:
-        A :class:`ReferenceClassifier` with its measured test accuracy.
+        A :class:`~genaug.metrics.reference.ReferenceClassifier` with its measured test accuracy.
     """
     config = config or ReferenceConfig()
     model = ConvClassifier(
@@ -57,26 +66,20 @@ def reference_classifier(
     def train(module: ConvClassifier, checkpoint) -> dict:
         generator = torch.Generator().manual_seed(config.seed)
         reinitialise(module, config.seed)
-        optimizer = torch.optim.Adam(module.parameters(), lr=config.lr)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
 
-        def step(_: int) -> dict[str, float]:
+        def loss_step(_: int) -> tuple[torch.Tensor, dict[str, float]]:
             images, labels = draw_batch(
                 generator, config.batch_size, train_set.images, train_set.labels
             )
             images = random_shift(images, config.max_shift, generator)
-            loss = F.cross_entropy(module(images), labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            return {"loss": loss.item()}
+            return F.cross_entropy(module(images), labels), {}
 
-        history = fit(
-            step,
+        history = fit_adam(
+            loss_step,
+            module,
+            lr=config.lr,
             num_steps=config.steps,
-            modules={"classifier": module},
-            optimizers={"adam": optimizer},
+            cosine=True,
             generator=generator,
             checkpoint=checkpoint,
             progress=progress,
@@ -87,7 +90,12 @@ def reference_classifier(
             accuracy = (module(test_set.images).argmax(1) == test_set.labels).float().mean()
         return {"loss": history["loss"], "test_accuracy": float(accuracy), **asdict(config)}
 
+    key = {
+        **asdict(config),
+        "data": data_hash(train_set.images, train_set.labels),
+        "test_data": data_hash(test_set.images, test_set.labels),  # the stored test accuracy
+    }
     result = load_or_train(
-        f"reference-classifier-digits{config.image_size}", config, model, train, profile="all"
+        f"reference-classifier-digits{config.image_size}", key, model, train, profile="all"
     )
     return ReferenceClassifier(result.model, float(result.history["test_accuracy"]))

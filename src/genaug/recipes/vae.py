@@ -8,11 +8,13 @@ place, so the lessons that share a model cannot drift apart.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 import torch
 
-from genaug.cache import CacheResult, load_or_train
+from genaug._checks import check_float
+from genaug.cache import CacheResult, data_hash, load_or_train
 from genaug.config import by_profile
 from genaug.config import device as default_device
 from genaug.data import digits, shapes
@@ -34,7 +36,8 @@ def digits_cvae_settings(profile: str | None = None) -> tuple[CVAEConfig, dict[s
         ``(model_config, train_config)``: the :class:`~genaug.vae.cvae.CVAEConfig`, and a dict of
         everything that determines the trained weights (the model's fields,
         ``steps``, ``batch_size``, ``lr``, ``warmup_steps``, ``beta``, ``seed`` and
-        ``data``), to pass to :func:`genaug.train.fit_vae` and as the cache key.
+        ``data``, the :func:`~genaug.cache.data_hash` of the training images and
+        labels), to pass to :func:`genaug.train.vae.fit_vae` and as the cache key.
     """
     sizes = by_profile(
         smoke=dict(steps=150, base_channels=16, hidden_dim=64),
@@ -58,7 +61,7 @@ def digits_cvae_settings(profile: str | None = None) -> tuple[CVAEConfig, dict[s
         "warmup_steps": sizes["steps"] // 5,
         "beta": 1.0,
         "seed": 0,
-        "data": "digits-train-16",
+        "data": _digits_data_hash(),
     }
     return model_config, train_config
 
@@ -81,16 +84,11 @@ def shapes_beta_vae_settings(
         ``(model_config, train_config)``: the :class:`~genaug.vae.cvae.CVAEConfig`
         and a dict of everything that determines the trained weights (the model's
         fields, ``num_train``, ``steps``, ``batch_size``, ``lr``, ``warmup_steps``,
-        ``beta``, ``seed`` and ``data``).
+        ``beta``, ``seed`` and ``data``, the :func:`~genaug.cache.data_hash` of
+        :func:`shapes_training_images`).
     """
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
-    sizes = by_profile(
-        smoke=dict(num_train=1024, steps=100),
-        cpu=dict(num_train=4096, steps=1500),
-        gpu=dict(num_train=8192, steps=6000),
-        profile=profile,
-    )
+    check_float("beta", beta, min=0.0)
+    sizes = _beta_vae_sizes(profile)
     model_config = CVAEConfig(
         image_size=16, channels=1, latent_dim=8, base_channels=16, hidden_dim=128, num_classes=0
     )
@@ -103,9 +101,33 @@ def shapes_beta_vae_settings(
         "warmup_steps": sizes["steps"] // 5,
         "beta": beta,
         "seed": 0,
-        "data": "shapes-16-grey-seed0",
+        "data": _shapes_data_hash(sizes["num_train"]),
     }
     return model_config, train_config
+
+
+def _beta_vae_sizes(profile: str | None) -> dict[str, int]:
+    return by_profile(
+        smoke=dict(num_train=1024, steps=100),
+        cpu=dict(num_train=4096, steps=1500),
+        gpu=dict(num_train=8192, steps=6000),
+        profile=profile,
+    )
+
+
+@lru_cache(maxsize=1)
+def _digits_data_hash() -> str:
+    train_set = digits("train", size=16)
+    return data_hash(train_set.images, train_set.labels)
+
+
+@lru_cache(maxsize=4)
+def _shapes_data_hash(num_train: int) -> str:
+    return data_hash(_shapes_images(num_train))
+
+
+def _shapes_images(num_train: int) -> torch.Tensor:
+    return shapes(num_train + 2000, size=16, seed=0, colour=False).images[:num_train]
 
 
 def _train_vae(
@@ -119,7 +141,7 @@ def _train_vae(
     retrain: bool,
     description: str,
 ) -> CacheResult:
-    """Train (or load) one VAE with :func:`genaug.train.fit_vae` under ``name`` + ``train_config``."""
+    """Train (or load) one VAE with :func:`genaug.train.vae.fit_vae` under ``name`` + ``train_config``."""
 
     def train(model: CVAE, checkpoint) -> dict:
         start = time.perf_counter()
@@ -189,8 +211,7 @@ def shapes_training_images(profile: str | None = None) -> torch.Tensor:
         ``(num_train, 1, 16, 16)`` images in [0, 1]; the 2,000 shapes after them (same
         call to :func:`genaug.data.shapes`) are the lessons' test images.
     """
-    num_train = shapes_beta_vae_settings(1.0, profile)[1]["num_train"]
-    return shapes(num_train + 2000, size=16, seed=0, colour=False).images[:num_train]
+    return _shapes_images(_beta_vae_sizes(profile)["num_train"])
 
 
 def pretrained_shapes_beta_vae(

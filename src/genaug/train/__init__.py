@@ -11,7 +11,7 @@ The course's trained models (which data, which sizes, which cache name) are in
 """
 
 from genaug.train.diffusion import fit_noise_predictor
-from genaug.train.loop import EMA, fit
+from genaug.train.loop import EMA, fit, fit_adam
 from genaug.train.scaffold import draw_batch, linear_warmup, reinitialise
 from genaug.train.vae import fit_nvae, fit_vae
 
@@ -19,6 +19,7 @@ __all__ = [
     "EMA",
     "draw_batch",
     "fit",
+    "fit_adam",
     "fit_noise_predictor",
     "fit_nvae",
     "fit_vae",

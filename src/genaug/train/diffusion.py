@@ -3,7 +3,7 @@ learning-rate warm-up and an EMA of the weights.
 
 One loop for the pixel-space digits DDPM and the latent model of latent
 diffusion (:mod:`genaug.recipes`). The loss comes in as a function (for the
-course, :func:`genaug.diffusion.ddpm_loss` with its schedule), so this file
+course, :func:`genaug.diffusion.ddpm.ddpm_loss` with its schedule), so this file
 imports nothing from :mod:`genaug.diffusion`.
 """
 
@@ -17,8 +17,7 @@ from typing import Protocol
 import torch
 from torch import nn
 
-from genaug.train.loop import EMA, fit
-from genaug.train.scaffold import linear_warmup
+from genaug.train.loop import EMA, fit_adam
 
 LossFn = Callable[..., torch.Tensor]
 """``loss_fn(model, x0, *, labels, generator) -> scalar loss`` for one batch."""
@@ -48,38 +47,32 @@ def fit_noise_predictor(
 
     Args:
         model: the noise predictor, trained in place.
-        ema: its :class:`genaug.train.EMA`, updated by :func:`genaug.train.fit`.
+        ema: its :class:`genaug.train.loop.EMA`, updated by :func:`genaug.train.loop.fit`.
         draw_batch: ``draw_batch(generator) -> (x_0, labels)`` for one step.
         loss_fn: ``loss_fn(model, x_0, *, labels, generator)``, e.g. the simple loss of
-            :func:`genaug.diffusion.ddpm_loss` with the model's schedule.
+            :func:`genaug.diffusion.ddpm.ddpm_loss` with the model's schedule.
         config: a recipe with ``lr``, ``warmup`` and ``steps``.
         generator: the training randomness (batches, t, noise, dropped labels).
-        checkpoint: where :func:`genaug.train.fit` saves and resumes.
+        checkpoint: where :func:`genaug.train.loop.fit` saves and resumes.
         progress: show a progress bar.
         description: the progress bar's label.
 
     Returns:
-        The history of :func:`genaug.train.fit` with ``"seconds"`` of training added.
+        The history of :func:`genaug.train.loop.fit` with ``"seconds"`` of training added.
     """
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
 
-    def step(number: int) -> dict[str, float]:
-        for group in optimizer.param_groups:  # linear warm-up, a function of the step only
-            group["lr"] = config.lr * linear_warmup(number, config.warmup)
+    def loss_step(number: int) -> tuple[torch.Tensor, dict[str, float]]:
         x0, labels = draw_batch(generator)
-        loss = loss_fn(model, x0, labels=labels, generator=generator)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return {"loss": loss.item()}
+        return loss_fn(model, x0, labels=labels, generator=generator), {}
 
     start = time.perf_counter()
-    history = fit(
-        step,
+    history = fit_adam(
+        loss_step,
+        model,
+        lr=config.lr,
         num_steps=config.steps,
-        modules={"model": model},
-        optimizers={"model": optimizer},
-        ema={"model": ema},
+        warmup_steps=config.warmup,
+        ema=ema,
         generator=generator,
         checkpoint=checkpoint,
         progress=progress,

@@ -18,7 +18,7 @@ def reinitialise(module: nn.Module, seed: int) -> None:
 
     Seeds torch's global generator with ``seed``, then calls ``reset_parameters()``
     on ``module`` itself if it defines one (a model with its own initialisation,
-    e.g. :class:`genaug.vae.NVAE`), else on every submodule that has one.
+    e.g. :class:`genaug.vae.nvae.NVAE`), else on every submodule that has one.
 
     Args:
         module: the module to re-initialise in place.

@@ -13,9 +13,25 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from genaug._checks import check_int
-from genaug.train.loop import fit
+from genaug._checks import check_float, check_images, check_int, check_labels
+from genaug.train.loop import fit_adam
 from genaug.train.scaffold import draw_batch, linear_warmup, reinitialise
+
+
+def _fit(model, loss_step, lr, steps, generator, checkpoint, progress, description) -> dict:
+    """Adam on the loss (:func:`~genaug.train.loop.fit_adam`); the model ends in eval mode."""
+    history = fit_adam(
+        loss_step,
+        model,
+        lr=lr,
+        num_steps=steps,
+        generator=generator,
+        checkpoint=checkpoint,
+        progress=progress,
+        description=description,
+    )
+    model.eval()
+    return history
 
 
 def _check_vae(model: nn.Module) -> None:
@@ -51,7 +67,7 @@ def fit_vae(
     give equal weights (what :func:`genaug.cache.load_or_train` relies on).
 
     Args:
-        model: a :class:`~genaug.vae.CVAE` (anything with its ``loss``) to train in place (on its current device).
+        model: a :class:`~genaug.vae.cvae.CVAE` (anything with its ``loss``) to train in place (on its current device).
         images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
         labels: ``(N,)`` labels, or None for an unconditional VAE.
         steps: number of optimiser steps (>= 1).
@@ -60,7 +76,7 @@ def fit_vae(
         beta: final weight of the KL term.
         warmup_steps: steps of the linear KL warm-up (0: none).
         seed: seed of the initialisation, batches and noise.
-        checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
+        checkpoint: file for resumable checkpoints (see :func:`genaug.train.loop.fit`).
         progress: show a progress bar.
         description: the progress bar's label.
 
@@ -70,35 +86,24 @@ def fit_vae(
     _check_vae(model)
     check_int("steps", steps, min=1)
     check_int("warmup_steps", warmup_steps, min=0)
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError("images must be an (N, C, H, W) tensor")
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    check_images("images", images)
+    check_float("lr", lr, min=0.0, min_open=True)
+    check_float("beta", beta, min=0.0)
+    if labels is not None:
+        check_labels("labels", labels, num=len(images))
     reinitialise(model, seed)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    def step(index: int) -> dict[str, float]:
+    def loss_step(index: int) -> tuple[Tensor, dict[str, float]]:
         batch_images, batch_labels = draw_batch(generator, batch_size, images, labels)
         weight = beta * linear_warmup(index, warmup_steps)  # KL warm-up
         terms = model.loss(batch_images, batch_labels, beta=weight, generator=generator)
-        optimizer.zero_grad()
-        terms["loss"].backward()
-        optimizer.step()
-        return {**{key: value.item() for key, value in terms.items()}, "beta": weight}
+        return terms["loss"], {
+            **{key: value.item() for key, value in terms.items()},
+            "beta": weight,
+        }
 
-    history = fit(
-        step,
-        num_steps=steps,
-        modules={"vae": model},
-        optimizers={"adam": optimizer},
-        generator=generator,
-        checkpoint=checkpoint,
-        progress=progress,
-        description=description,
-    )
-    model.eval()
-    return history
+    return _fit(model, loss_step, lr, steps, generator, checkpoint, progress, description)
 
 
 def fit_nvae(
@@ -120,12 +125,12 @@ def fit_nvae(
     The step is the one lesson 5.2.3 writes out: draw a batch (with replacement),
     :meth:`~genaug.vae.nvae.NVAE.loss` with ``kl_weight = min(1, (step + 1) / warmup_steps)`` and
     ``balance`` while that weight is below 1, one Adam step. Everything else
-    matches :func:`genaug.train.fit_vae`, so the two models can be compared
+    matches :func:`genaug.train.vae.fit_vae`, so the two models can be compared
     at equal data, steps, batch size and optimiser: the model is re-initialised
     from ``seed`` and all randomness comes from one generator seeded with it.
 
     Args:
-        model: an :class:`~genaug.vae.NVAE` (anything with its ``loss``) to train in place (on its current device).
+        model: an :class:`~genaug.vae.nvae.NVAE` (anything with its ``loss``) to train in place (on its current device).
         images: ``(N, C, H, W)`` training images in [0, 1] (on the model's device).
         steps: number of optimiser steps (>= 1).
         batch_size: images per step.
@@ -133,7 +138,7 @@ def fit_nvae(
         warmup_steps: steps of the linear KL warm-up (0: none, weight 1 throughout).
         balance: apply :func:`~genaug.vae.nvae.kl_balance_weights` during the warm-up.
         seed: seed of the initialisation, batches and noise.
-        checkpoint: file for resumable checkpoints (see :func:`genaug.train.fit`).
+        checkpoint: file for resumable checkpoints (see :func:`genaug.train.loop.fit`).
         progress: show a progress bar.
         description: the progress bar's label.
 
@@ -144,35 +149,18 @@ def fit_nvae(
     _check_vae(model)
     check_int("steps", steps, min=1)
     check_int("warmup_steps", warmup_steps, min=0)
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError("images must be an (N, C, H, W) tensor")
+    check_images("images", images)
+    check_float("lr", lr, min=0.0, min_open=True)
     reinitialise(model, seed)  # NVAE.reset_parameters: fresh weights, q = p = N(0, I)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    def step(index: int) -> dict[str, float]:
+    def loss_step(index: int) -> tuple[Tensor, dict[str, float]]:
         (batch,) = draw_batch(generator, batch_size, images)
         weight = linear_warmup(index, warmup_steps)  # KL warm-up
         terms = model.loss(
-            batch,
-            kl_weight=weight,
-            balance=balance and weight < 1.0,
-            generator=generator,
+            batch, kl_weight=weight, balance=balance and weight < 1.0, generator=generator
         )
-        optimizer.zero_grad()
-        terms["loss"].backward()
-        optimizer.step()
-        return {**{key: value.item() for key, value in terms.items()}, "kl_weight": weight}
+        logs = {key: value.item() for key, value in terms.items()}
+        return terms["loss"], {**logs, "kl_weight": weight}
 
-    history = fit(
-        step,
-        num_steps=steps,
-        modules={"nvae": model},
-        optimizers={"adam": optimizer},
-        generator=generator,
-        checkpoint=checkpoint,
-        progress=progress,
-        description=description,
-    )
-    model.eval()
-    return history
+    return _fit(model, loss_step, lr, steps, generator, checkpoint, progress, description)

@@ -2,7 +2,7 @@
 
 * :mod:`genaug.vae.elbo`: the ELBO's pieces (Kingma & Welling, 2014), lesson 4.2.
 * :mod:`genaug.vae.cvae`: conditional VAE (Sohn et al., 2015), lesson 5.2.2;
-  with ``num_classes=0`` the plain convolutional VAE (:func:`genaug.train.fit_vae` trains both).
+  with ``num_classes=0`` the plain convolutional VAE (:func:`genaug.train.vae.fit_vae` trains both).
 * :mod:`genaug.vae.latent_arithmetic`: interpolation and attribute-vector augmenters
   (White, 2016), lesson 3.2.
 * :mod:`genaug.vae.nvae`: a small hierarchical NVAE (Vahdat & Kautz, 2020), lesson 5.2.3.

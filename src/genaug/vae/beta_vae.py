@@ -21,6 +21,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from genaug._checks import check_float, check_int, check_tensor
+from genaug.nn import eval_mode
 from genaug.vae.cvae import CVAE
 
 __all__ = ["capacity_loss", "kl_per_dimension", "latent_traversal"]
@@ -39,8 +41,8 @@ def kl_per_dimension(mean: Tensor, logvar: Tensor) -> Tensor:
     Returns:
         ``(D,)`` KL in nats per dimension (their sum is the batch-mean KL).
     """
-    if not isinstance(mean, Tensor) or not isinstance(logvar, Tensor):
-        raise TypeError("mean and logvar must be torch tensors")
+    check_tensor("mean", mean, finite=False)
+    check_tensor("logvar", logvar, finite=False)
     if mean.ndim != 2 or mean.shape != logvar.shape:
         raise ValueError(
             f"mean and logvar must both be (B, D), got {tuple(mean.shape)} and "
@@ -75,20 +77,15 @@ def latent_traversal(
     latent_dim = model.config.latent_dim
     if not isinstance(z, Tensor) or z.shape != (latent_dim,):
         raise ValueError(f"z must be a ({latent_dim},) tensor")
-    if isinstance(dim, bool) or not isinstance(dim, int) or not 0 <= dim < latent_dim:
-        raise ValueError(f"dim must be an int in [0, {latent_dim}), got {dim!r}")
-    if not isinstance(values, Tensor) or values.ndim != 1 or len(values) == 0:
-        raise ValueError("values must be a non-empty 1-D tensor")
+    check_int("dim", dim, min=0, max=latent_dim - 1)
+    check_tensor("values", values, ndim=1)
     device = next(model.parameters()).device
     codes = z.to(device).repeat(len(values), 1)  # (T, D)
     codes[:, dim] = values.to(device, codes.dtype)
     if labels is not None:
         labels = labels.to(device).expand(len(values))
-    was_training = model.training
-    model.eval()
-    images = torch.sigmoid(model.decode(codes, labels))
-    model.train(was_training)
-    return images
+    with eval_mode(model):
+        return torch.sigmoid(model.decode(codes, labels))
 
 
 def capacity_loss(
@@ -109,6 +106,6 @@ def capacity_loss(
     Returns:
         The scalar loss to minimise.
     """
-    if capacity < 0 or gamma <= 0:
-        raise ValueError(f"need capacity >= 0 and gamma > 0, got {capacity} and {gamma}")
+    check_float("capacity", capacity, min=0.0)
+    check_float("gamma", gamma, min=0.0, min_open=True)
     return reconstruction + gamma * (kl - capacity).abs()

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_images, check_int, check_labels
 from genaug.augment.generative import ConditionalAugmenter
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, reparameterize
 
@@ -52,19 +53,12 @@ class CVAEConfig:
     num_classes: int = 10  # 0: unconditional VAE; > 0: labels condition encoder and decoder
 
     def __post_init__(self) -> None:
-        size = self.image_size
-        if isinstance(size, bool) or not isinstance(size, int) or size < 8 or size & (size - 1):
+        size = check_int("image_size", self.image_size)
+        if size < 8 or size & (size - 1):
             raise ValueError(f"image_size must be a power of two >= 8, got {size!r}")
         for name in ("channels", "latent_dim", "base_channels", "hidden_dim"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if (
-            isinstance(self.num_classes, bool)
-            or not isinstance(self.num_classes, int)
-            or self.num_classes < 0
-        ):
-            raise ValueError(f"num_classes must be an int >= 0, got {self.num_classes!r}")
+            check_int(name, getattr(self, name), min=1)
+        check_int("num_classes", self.num_classes, min=0)
 
     @property
     def num_stages(self) -> int:
@@ -115,17 +109,9 @@ class CVAE(nn.Module):
             if labels is not None:
                 raise ValueError("this VAE is unconditional (num_classes=0): pass labels=None")
             return None
-        if not isinstance(labels, Tensor) or labels.shape != (batch,):
-            got = tuple(labels.shape) if isinstance(labels, Tensor) else labels
-            raise ValueError(
-                f"this CVAE needs one label per sample: a ({batch},) int tensor, got {got}"
-            )
-        if labels.is_floating_point() or int(labels.min()) < 0:
-            raise ValueError("labels must be non-negative integers")
-        if int(labels.max()) >= self.config.num_classes:
-            raise ValueError(
-                f"labels must be < num_classes={self.config.num_classes}, got {int(labels.max())}"
-            )
+        if labels is None:
+            raise ValueError(f"this CVAE needs one label per sample: a ({batch},) int tensor")
+        check_labels("labels", labels, num=batch, num_classes=self.config.num_classes)
         return F.one_hot(labels.long(), self.config.num_classes).float()  # (B, K)
 
     def encode(self, images: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -142,6 +128,7 @@ class CVAE(nn.Module):
         if not isinstance(images, Tensor) or images.shape[1:] != (channels, size, size):
             got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
             raise ValueError(f"images must be (B, {channels}, {size}, {size}), got {got}")
+        check_images("images", images)
         features = self.encoder_body(images)  # (B, F)
         one_hot = self._one_hot(labels, len(images))
         if one_hot is not None:
@@ -190,8 +177,7 @@ class CVAE(nn.Module):
             -log p(x | z, y), ``kl`` = KL(q || p), ``neg_elbo`` =
             ``reconstruction + kl`` (the beta = 1 bound, for comparing models).
         """
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-            raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+        check_float("beta", beta, min=0.0)
         # 1. encode: q(z | x, y) = N(mean, exp(logvar))
         mean, logvar = self.encode(images, labels)  # (B, D) each
         # 2. reparameterise: z = mean + sigma * eps, Eq. (eq-vae-reparam)
@@ -212,7 +198,7 @@ class CVAE(nn.Module):
     @torch.no_grad()
     def sample(
         self,
-        n: int,
+        num_samples: int,
         *,
         labels: Tensor | None = None,
         generator: torch.Generator | None = None,
@@ -221,20 +207,18 @@ class CVAE(nn.Module):
         """Draw images: z ~ N(0, temperature^2 I), then the decoder's pixel means.
 
         Args:
-            n: number of images.
-            labels: ``(n,)`` labels to draw (required for a CVAE).
+            num_samples: number of images B.
+            labels: ``(B,)`` labels to draw (required for a CVAE).
             generator: source of z (drawn on the CPU).
             temperature: scale of z; below 1 trades diversity for cleaner samples.
 
         Returns:
-            ``(n, C, H, W)`` images in [0, 1] on the model's device.
+            ``(B, C, H, W)`` images in [0, 1] on the model's device.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature}")
+        check_int("num_samples", num_samples, min=1)
+        check_float("temperature", temperature, min=0.0, min_open=True)
         device = next(self.parameters()).device
-        z = temperature * torch.randn(n, self.config.latent_dim, generator=generator)
+        z = temperature * torch.randn(num_samples, self.config.latent_dim, generator=generator)
         if labels is not None:
             labels = labels.to(device)
         was_training = self.training
@@ -275,8 +259,7 @@ class CVAEAugmenter(ConditionalAugmenter):
             raise TypeError(f"model must be a CVAE, got {type(model).__name__}")
         if model.config.num_classes == 0:
             raise ValueError("CVAEAugmenter needs a conditional model (num_classes > 0)")
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature}")
+        check_float("temperature", temperature, min=0.0, min_open=True)
         self.model = model
         self.temperature = temperature
 

@@ -30,6 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from genaug._checks import check_float, check_int, check_tensor
+
 __all__ = [
     "bernoulli_log_likelihood",
     "elbo",
@@ -46,10 +48,8 @@ LOG_2PI = math.log(2 * math.pi)
 
 def _check_pair(first: Tensor, second: Tensor, names: tuple[str, str]) -> None:
     for name, value in zip(names, (first, second), strict=True):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name} must be a torch tensor, got {type(value).__name__}")
-        if not value.is_floating_point():
-            raise TypeError(f"{name} must be a float tensor, got dtype {value.dtype}")
+        # no NaN scan: these run every training step, where the loop's NaN guard reports
+        check_tensor(name, value, floating=True, finite=False, non_empty=False)
         if value.ndim < 1:
             raise ValueError(f"{name} must have a batch dimension, got a scalar")
     if first.shape != second.shape:
@@ -123,8 +123,7 @@ def reparameterize(
     _check_pair(mean, logvar, ("mean", "logvar"))
     shape = tuple(mean.shape)
     if num_samples is not None:
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive int or None, got {num_samples!r}")
+        check_int("num_samples", num_samples, min=1)
         shape = (num_samples, *shape)
     eps = torch.randn(shape, generator=generator, dtype=mean.dtype).to(mean.device)  # eps
     return mean + torch.exp(0.5 * logvar) * eps  # z = mu + sigma * eps
@@ -144,8 +143,8 @@ def gaussian_log_density(x: Tensor, mean: Tensor, logvar: Tensor) -> Tensor:
     Returns:
         ``(B,)`` log densities in nats.
     """
-    if not all(isinstance(value, Tensor) for value in (x, mean, logvar)):
-        raise TypeError("x, mean and logvar must all be torch tensors")
+    for name, value in (("x", x), ("mean", mean), ("logvar", logvar)):
+        check_tensor(name, value, finite=False, non_empty=False)
     try:
         log_density = -0.5 * (LOG_2PI + logvar + (x - mean).square() * torch.exp(-logvar))
     except RuntimeError as error:
@@ -193,8 +192,7 @@ def elbo(log_likelihood: Tensor, kl: Tensor, *, beta: float = 1.0) -> Tensor:
         ``(B,)`` ELBO values (maximise them; train on ``-elbo(...).mean()``).
     """
     _check_pair(log_likelihood, kl, ("log_likelihood", "kl"))
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    check_float("beta", beta, min=0.0)
     if log_likelihood.ndim != 1:
         raise ValueError(
             f"log_likelihood and kl must be per-sample (B,) tensors, got {tuple(kl.shape)}"
@@ -203,16 +201,15 @@ def elbo(log_likelihood: Tensor, kl: Tensor, *, beta: float = 1.0) -> Tensor:
 
 
 def _check_linear_model(x: Tensor, weight: Tensor, bias: Tensor, noise_var: float) -> None:
-    if not all(isinstance(value, Tensor) for value in (x, weight, bias)):
-        raise TypeError("x, weight and bias must be torch tensors")
+    for name, value in (("x", x), ("weight", weight), ("bias", bias)):
+        check_tensor(name, value)
     if weight.ndim != 2:
         raise ValueError(f"weight W must be a (D_x, D_z) matrix, got shape {tuple(weight.shape)}")
     if x.ndim != 2 or x.shape[1] != weight.shape[0]:
         raise ValueError(f"x must be (B, {weight.shape[0]}), got {tuple(x.shape)}")
     if bias.shape != (weight.shape[0],):
         raise ValueError(f"bias b must be ({weight.shape[0]},), got {tuple(bias.shape)}")
-    if not noise_var > 0:
-        raise ValueError(f"noise_var must be > 0, got {noise_var}")
+    check_float("noise_var", noise_var, min=0.0, min_open=True)
 
 
 def linear_gaussian_log_marginal(

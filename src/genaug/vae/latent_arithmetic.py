@@ -19,12 +19,15 @@ with ``attribute(decode(z + alpha d)) ~ attribute(decode(z)) + alpha``.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
 from torch import Tensor
 
+from genaug._checks import check_choice, check_float, check_tensor
 from genaug.augment.generative import GenerativeAugmenter
+from genaug.nn import eval_mode
 from genaug.vae.cvae import CVAE
 
 __all__ = [
@@ -37,19 +40,21 @@ __all__ = [
 
 
 def _check_codes(z0: Tensor, z1: Tensor, t: Tensor) -> Tensor:
-    if not all(isinstance(value, Tensor) for value in (z0, z1)):
-        raise TypeError("z0 and z1 must be torch tensors")
-    if z0.shape != z1.shape or z0.ndim != 2:
+    check_tensor("z0", z0, ndim=2, floating=True)
+    check_tensor("z1", z1, floating=True)
+    if z0.shape != z1.shape:
         raise ValueError(
             f"z0 and z1 must both be (B, D), got {tuple(z0.shape)} and {tuple(z1.shape)}"
         )
+    if isinstance(t, Tensor):
+        check_tensor("t", t, ndim=(0, 1), value_range=(0.0, 1.0))  # NaN refused too
+    else:
+        check_float("t", t, min=0.0, max=1.0)
     t = torch.as_tensor(t, dtype=z0.dtype, device=z0.device)
     if t.ndim == 0:
         t = t.expand(len(z0))
     if t.shape != (len(z0),):
         raise ValueError(f"t must be a scalar or a ({len(z0)},) tensor, got {tuple(t.shape)}")
-    if (t < 0).any() or (t > 1).any():
-        raise ValueError("t must lie in [0, 1]")
     return t[:, None]  # (B, 1)
 
 
@@ -122,9 +127,9 @@ def attribute_direction(codes: Tensor, values: Tensor, *, groups: Tensor | None 
     Returns:
         ``(D,)`` the direction d.
     """
-    if not isinstance(codes, Tensor) or not isinstance(values, Tensor):
-        raise TypeError("codes and values must be torch tensors")
-    if codes.ndim != 2 or values.shape != (len(codes),):
+    check_tensor("codes", codes, ndim=2)
+    check_tensor("values", values)
+    if values.shape != (len(codes),):
         raise ValueError(
             f"codes must be (N, D) and values (N,), got {tuple(codes.shape)} and "
             f"{tuple(values.shape)}"
@@ -163,15 +168,16 @@ class _LatentAugmenter(GenerativeAugmenter):
 
     @torch.no_grad()
     def _encode(self, images: Tensor, labels: Tensor) -> Tensor:
-        self.model.eval()
         device = next(self.model.parameters()).device
-        mean, _ = self.model.encode(images.to(device), self._condition(labels.to(device)))
+        with eval_mode(self.model):  # the caller's model keeps its train/eval mode
+            mean, _ = self.model.encode(images.to(device), self._condition(labels.to(device)))
         return mean  # (B, D): posterior means
 
     @torch.no_grad()
     def _decode(self, z: Tensor, labels: Tensor) -> Tensor:
         device = next(self.model.parameters()).device
-        return torch.sigmoid(self.model.decode(z, self._condition(labels.to(device))))
+        with eval_mode(self.model):
+            return torch.sigmoid(self.model.decode(z, self._condition(labels.to(device))))
 
 
 class InterpolationAugmenter(_LatentAugmenter):
@@ -196,10 +202,12 @@ class InterpolationAugmenter(_LatentAugmenter):
         t_range: tuple[float, float] = (0.2, 0.8),
     ) -> None:
         super().__init__(model)
-        if mode not in ("slerp", "lerp"):
-            raise ValueError(f"mode must be 'slerp' or 'lerp', got {mode!r}")
-        low, high = t_range
-        if not 0 <= low <= high <= 1:
+        check_choice("mode", mode, ("slerp", "lerp"))
+        if not isinstance(t_range, tuple | list) or len(t_range) != 2:
+            raise TypeError(f"t_range must be a (low, high) pair, got {t_range!r}")
+        low = check_float("t_range[0]", t_range[0], min=0.0, max=1.0)
+        high = check_float("t_range[1]", t_range[1], min=0.0, max=1.0)
+        if low > high:
             raise ValueError(f"t_range must satisfy 0 <= low <= high <= 1, got {t_range}")
         self.mode = mode
         self.t_range = (float(low), float(high))
@@ -238,15 +246,13 @@ class AttributeEditAugmenter(_LatentAugmenter):
     def __init__(self, model: CVAE, directions: Tensor, strengths: Tensor) -> None:
         super().__init__(model)
         latent_dim = model.config.latent_dim
-        if not isinstance(directions, Tensor) or directions.ndim != 2:
-            raise ValueError("directions must be a (K, D) tensor")
+        check_tensor("directions", directions, ndim=2, floating=True)
         if directions.shape[1] != latent_dim:
             raise ValueError(
                 f"directions must have D={latent_dim} columns, got {directions.shape[1]}"
             )
         strengths = torch.as_tensor(strengths, dtype=directions.dtype)
-        if strengths.shape != (len(directions),) or (strengths < 0).any():
-            raise ValueError(f"strengths must be ({len(directions)},) and >= 0")
+        check_tensor("strengths", strengths, shape=(len(directions),), value_range=(0.0, math.inf))
         self.directions = directions
         self.strengths = strengths
 

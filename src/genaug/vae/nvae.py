@@ -19,7 +19,7 @@ with the paper's four ingredients:
    ramp each group's KL is re-weighted in proportion to its size and its
    current average KL (paper Appendix A), so that no group collapses early.
 
-:func:`~genaug.train.fit_nvae` trains the model (the step the lesson writes out, repeated), and
+:func:`~genaug.train.vae.fit_nvae` trains the model (the step the lesson writes out, repeated), and
 :meth:`~genaug.vae.nvae.NVAE.log_importance_weights` gives the importance weights of the
 importance-weighted bound of Burda et al. (2016), a second, tighter measure.
 
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from genaug._checks import check_float, check_images, check_int, check_probability, check_tensor
 from genaug.vae.elbo import bernoulli_log_likelihood, gaussian_kl, gaussian_log_density
 
 __all__ = ["NVAE", "NVAEConfig", "ResidualCell", "kl_balance_weights"]
@@ -51,12 +52,9 @@ class NVAEConfig:
     cells_per_group: int = 1  # residual cells after each group, in each tower
 
     def __post_init__(self) -> None:
-        if self.image_size not in (8, 16, 32, 64):
-            raise ValueError(f"image_size must be 8, 16, 32 or 64, got {self.image_size!r}")
+        check_int("image_size", self.image_size, choices=(8, 16, 32, 64))
         for name in ("channels", "hidden_channels", "latent_channels", "cells_per_group"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(name, getattr(self, name), min=1)
 
     @property
     def group_sizes(self) -> tuple[int, int]:
@@ -114,7 +112,9 @@ def kl_balance_weights(kl_per_group: Tensor, group_sizes: Tensor | tuple[int, ..
     Returns:
         ``(L,)`` coefficients, mean 1.
     """
-    kl = torch.as_tensor(kl_per_group).detach().float()
+    # no NaN scan: it runs every training step, where the loop's NaN guard reports
+    check_tensor("kl_per_group", kl_per_group, floating=True, finite=False)
+    kl = kl_per_group.detach().float()
     sizes = torch.as_tensor(group_sizes, dtype=torch.float32, device=kl.device)
     if kl.ndim != 1 or sizes.shape != kl.shape:
         raise ValueError(
@@ -177,7 +177,7 @@ class NVAE(nn.Module):
     def reset_parameters(self) -> None:
         """Re-draw every layer's weights (from torch's global generator), then start at q = p = N(0, I).
 
-        :func:`genaug.train.reinitialise` calls this, so equal seeds give equal weights.
+        :func:`genaug.train.scaffold.reinitialise` calls this, so equal seeds give equal weights.
         """
         for layer in self.modules():
             if layer is not self and hasattr(layer, "reset_parameters"):
@@ -189,6 +189,7 @@ class NVAE(nn.Module):
         if not isinstance(images, Tensor) or images.shape[1:] != (channels, size, size):
             got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
             raise ValueError(f"images must be (B, {channels}, {size}, {size}), got {got}")
+        check_images("images", images)
 
     def _top_down(
         self,
@@ -262,8 +263,7 @@ class NVAE(nn.Module):
             ``kl_group0``, ``kl_group1``.
         """
         self._check_images(images)
-        if not 0.0 <= kl_weight <= 1.0:
-            raise ValueError(f"kl_weight must be in [0, 1], got {kl_weight}")
+        check_probability("kl_weight", kl_weight)
         # bottom-up pass: features at H/4 and H/2
         logits, _, kls, _ = self._top_down(len(images), self._bottom_up(images), generator)
         reconstruction = -bernoulli_log_likelihood(logits, images).mean()
@@ -286,8 +286,9 @@ class NVAE(nn.Module):
     @torch.no_grad()
     def sample(
         self,
-        n: int,
+        num_samples: int,
         *,
+        labels: Tensor | None = None,
         generator: torch.Generator | None = None,
         temperature: float = 1.0,
         fixed: dict[int, Tensor] | None = None,
@@ -295,20 +296,24 @@ class NVAE(nn.Module):
         """Ancestral sampling from the top-down prior.
 
         Args:
-            n: number of images.
+            num_samples: number of images B.
+            labels: must be None: the model is unconditional (the family contract's
+                keyword, kept so that every generator is called alike).
             generator: source of the noise (drawn on the CPU).
             temperature: scale of the noise of every group.
-            fixed: optional ``{level: z}`` to hold a group fixed (``(n, latent, h, w)``),
+            fixed: optional ``{level: z}`` to hold a group fixed (``(B, latent, h, w)``),
                 e.g. to show what the lower group varies for a fixed top group.
 
         Returns:
-            ``(n, C, H, W)`` pixel means in [0, 1].
+            ``(B, C, H, W)`` pixel means in [0, 1].
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        check_int("num_samples", num_samples, min=1)
+        check_float("temperature", temperature, min=0.0)
+        if labels is not None:
+            raise ValueError("this NVAE is unconditional: pass no labels")
         was_training = self.training
         self.eval()
-        logits, _, _, _ = self._top_down(n, None, generator, temperature, fixed)
+        logits, _, _, _ = self._top_down(num_samples, None, generator, temperature, fixed)
         self.train(was_training)
         return torch.sigmoid(logits)
 
@@ -345,8 +350,7 @@ class NVAE(nn.Module):
             ``(S, B)`` log importance weights in nats.
         """
         self._check_images(images)
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
+        check_int("num_samples", num_samples, min=1)
         was_training = self.training
         self.eval()
         features = self._bottom_up(images)  # computed once, shared by the S samples
