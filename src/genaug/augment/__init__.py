@@ -47,14 +47,14 @@ an augmenter.
 **Modules.**
 
 * :mod:`genaug.augment.transform`: the interface of the model-free augmenters
-  (``transform(x, *, generator) -> x``, parameters drawn per sample) and :class:`Compose`;
-* :mod:`genaug.augment.classical`: classical transforms (:class:`RandomShift`, ...);
+  (``transform(x, *, generator) -> x``, parameters drawn per sample) and :class:`~genaug.augment.transform.Compose`;
+* :mod:`genaug.augment.classical`: classical transforms (:class:`~genaug.augment.classical.RandomShift`, ...);
 * :mod:`genaug.augment.geometry` and :mod:`genaug.augment.color`: the random horizontal
-  flip and brightness factor (:class:`RandomHorizontalFlip`, :class:`RandomBrightness`);
-* :mod:`genaug.augment.mixing`: :func:`mixup` and :func:`cutmix`, which mix labels too;
+  flip and brightness factor (:class:`~genaug.augment.geometry.RandomHorizontalFlip`, :class:`~genaug.augment.color.RandomBrightness`);
+* :mod:`genaug.augment.mixing`: :func:`~genaug.augment.mixing.mixup` and :func:`~genaug.augment.mixing.cutmix`, which mix labels too;
 * :mod:`genaug.augment.generative`: the one interface every model-based augmenter
   implements (``augmenter(images, labels, n) -> (images, labels)``) and the
-  label-preservation checks (:func:`label_agreement`, :func:`confidence_filter`).
+  label-preservation checks (:func:`~genaug.augment.generative.label_agreement`, :func:`~genaug.augment.generative.confidence_filter`).
 """
 
 from genaug.augment.classical import RandomShift, random_shift

@@ -131,7 +131,7 @@ class DDIMSampler:
             noise: (B, C, H, W) standard normal z; required when ``eta > 0``.
 
         Returns:
-            A :class:`~genaug.diffusion.ddpm.StepOutput`.
+            A :class:`~genaug.diffusion.sampling.StepOutput`.
         """
         check_sample("sample", sample)
         check_sample("model_output", model_output, sample)

@@ -106,7 +106,7 @@ class DDPMSampler:
                 the last step, to x_0.
 
         Returns:
-            A :class:`~genaug.diffusion.ddpm.StepOutput`.
+            A :class:`~genaug.diffusion.sampling.StepOutput`.
         """
         check_sample("sample", sample)
         check_sample("model_output", model_output, sample)

@@ -1,11 +1,11 @@
 """Generative adversarial networks: one paper per file.
 
-* :mod:`genaug.gan.dcgan`: DCGAN (Radford et al., 2016), lesson 5.1.1; :class:`DCGANAugmenter`.
+* :mod:`genaug.gan.dcgan`: DCGAN (Radford et al., 2016), lesson 5.1.1; :class:`~genaug.gan.dcgan.DCGANAugmenter`.
 * :mod:`genaug.gan.stylegan`: a small StyleGAN (Karras et al., 2019, 2020), lesson 5.1.2.
 * :mod:`genaug.gan.equalized`: equalised-lr linear layers (StyleGAN's mapping network).
 * :mod:`genaug.gan.stylegan_discriminator`: its discriminator (minibatch std) and the R1 penalty.
-* :mod:`genaug.gan.style_mixing`: style mixing as augmentation, :class:`StyleMixingAugmenter`.
-* :mod:`genaug.gan.cyclegan`: CycleGAN (Zhu et al., 2017), lesson 5.1.3; :class:`CycleGANAugmenter`.
+* :mod:`genaug.gan.style_mixing`: style mixing as augmentation, :class:`~genaug.gan.style_mixing.StyleMixingAugmenter`.
+* :mod:`genaug.gan.cyclegan`: CycleGAN (Zhu et al., 2017), lesson 5.1.3; :class:`~genaug.gan.cyclegan.CycleGANAugmenter`.
 * :mod:`genaug.gan.losses`: adversarial losses (Goodfellow et al., 2014; Mao et al., 2017).
 * :mod:`genaug.gan.diffaugment`: DiffAugment (Zhao et al., 2020), lesson 3.1.1.
 * :mod:`genaug.gan.ada`: adaptive discriminator augmentation (Karras et al., 2020), lesson 3.1.1.

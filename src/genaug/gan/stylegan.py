@@ -92,7 +92,7 @@ class MappingNetwork(nn.Module):
         num_layers: number of linear layers.
         num_classes: > 0 adds a label embedding, normalised and concatenated to z.
         lr_multiplier: learning-rate multiplier of the linear layers (see
-            :class:`EqualizedLinear`; 0.01 in StyleGAN).
+            :class:`~genaug.gan.equalized.EqualizedLinear`; 0.01 in StyleGAN).
     """
 
     def __init__(

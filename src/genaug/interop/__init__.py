@@ -11,7 +11,7 @@
   ``from genaug.interop.keras import as_keras_layer`` after setting ``KERAS_BACKEND=torch``.
 
 Optional dependencies are imported lazily inside each adapter, so importing
-:mod:`genaug` never requires them.
+``genaug`` never requires them.
 """
 
 from genaug.interop.dataset import AugmentedDataset

@@ -1,4 +1,4 @@
-"""Networks shared by the families and the tasks: plain ``nn.Module``s, no training logic.
+"""Networks shared by the families and the tasks: plain ``nn.Module`` objects, no training logic.
 
 * :mod:`~genaug.nn.blocks`: a conv stage, the sinusoidal timestep embedding, a residual block;
 * :mod:`~genaug.nn.classifier`: the course's small digits classifier and its noise-aware variant;

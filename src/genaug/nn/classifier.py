@@ -1,6 +1,6 @@
 """Small convolutional classifiers: the course's digits classifier and its noise-aware variant.
 
-Plain ``nn.Module``s with no training logic (the recipes and tasks train them).
+Plain ``nn.Module`` objects with no training logic (the recipes and tasks train them).
 """
 
 from __future__ import annotations

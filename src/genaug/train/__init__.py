@@ -1,7 +1,7 @@
 """Training: the one loop and what every trainer shares.
 
-* :mod:`~genaug.train.loop`: :func:`fit` (progress, EMA, NaN guard, checkpoint and resume)
-  and :class:`EMA`;
+* :mod:`~genaug.train.loop`: :func:`~genaug.train.loop.fit` (progress, EMA, NaN guard, checkpoint and resume)
+  and :class:`~genaug.train.loop.EMA`;
 * :mod:`~genaug.train.scaffold`: re-initialise from a seed, draw a batch, linear warm-up;
 * :mod:`~genaug.train.vae`: the VAE trainers; :mod:`~genaug.train.diffusion`: the
   noise-predictor trainer.
