@@ -21,6 +21,9 @@ The protocol (DESIGN.md, "Experiments"; :mod:`genaug.tasks.classification`):
   trained on the labelled subset); ``pseudo-label`` labels the same pool with the
   baseline classifier, the control that says whether a gain is generation or just
   more images;
+* ``open-vae``: an unconditional VAE trained on every training digit without labels,
+  sampled by interpolating between the latent codes of two labelled digits of one class
+  (the cheap open-regime generator that lesson 6.1.1 runs live);
 * ``filter`` keeps only the generated images that the baseline classifier (trained on
   the labelled subset alone: no test set, no other labels) assigns to their label
   with probability >= 0.9 (the cell records how many were kept; none kept means the
@@ -75,14 +78,14 @@ from genaug.vae import CVAE, CVAEAugmenter, CVAEConfig, InterpolationAugmenter
 ROOT = Path(__file__).resolve().parents[1]
 BASELINES = ("none", "same-total", "classical", "randaugment", "trivialaugment", "mixup", "cutmix")
 CLOSED = ("dcgan", "cvae", "cvae-interpolation", "ddpm-cfg", "ddpm-sdedit", "ddpm-cg", "ldm")
-OPEN = ("open-sdedit", "open-cg", "pseudo-label")
+OPEN = ("open-sdedit", "open-cg", "open-vae", "pseudo-label")
 
 PROFILES = {
     "smoke": dict(
         seeds=[0], labels_open=[2], labels_closed=[2], longtail=None, synthetic=64,
         classifier=ClassifierRecipe(steps=40, width=8, feature_dim=16), gan_steps=30,
         gan_channels=8, cvae_steps=30, ddpm=DigitsDDPMConfig(base_channels=8, channel_mults=(1, 2),
-        steps=10, batch_size=16, ema_decay=0.5), open_ddpm_steps=10, ldm=DigitsLDMConfig(
+        steps=10, batch_size=16, ema_decay=0.5), open_ddpm_steps=10, open_vae_steps=30, ldm=DigitsLDMConfig(
         ae_base_channels=8, ae_steps=10, ae_batch_size=16, base_channels=16, steps=10,
         batch_size=16, warmup=2, ema_decay=0.5), sample_steps=4, noisy_steps=20, eval_size=100,
     ),
@@ -90,7 +93,7 @@ PROFILES = {
         seeds=[0, 1, 2, 3, 4], labels_open=[1, 2, 5, 10, 25], labels_closed=[2, 10],
         longtail=[2, 2, 2] + [25] * 7, synthetic=500, classifier=ClassifierRecipe(),
         gan_steps=600, gan_channels=32, cvae_steps=1500, ddpm=DigitsDDPMConfig(
-        base_channels=16, steps=400, batch_size=64, ema_decay=0.99), open_ddpm_steps=600,
+        base_channels=16, steps=400, batch_size=64, ema_decay=0.99), open_ddpm_steps=600, open_vae_steps=3000,
         ldm=DigitsLDMConfig(ae_steps=200, steps=600), sample_steps=20, noisy_steps=300,
         eval_size=359,
     ),
@@ -98,7 +101,7 @@ PROFILES = {
         seeds=list(range(10)), labels_open=[1, 2, 5, 10, 25], labels_closed=[1, 2, 5, 10, 25],
         longtail=[2, 2, 2] + [25] * 7, synthetic=2000, classifier=ClassifierRecipe(steps=1000),
         gan_steps=3000, gan_channels=64, cvae_steps=5000, ddpm=DigitsDDPMConfig(base_channels=32,
-        steps=3000), open_ddpm_steps=10000, ldm=DigitsLDMConfig(), sample_steps=50,
+        steps=3000), open_ddpm_steps=10000, open_vae_steps=10000, ldm=DigitsLDMConfig(), sample_steps=50,
         noisy_steps=1000, eval_size=359,
     ),
 }  # fmt: skip
@@ -200,46 +203,62 @@ class ClassifierGuidedAugmenter(GenerativeAugmenter):
         return ((samples + 1) / 2).clamp(0, 1), wanted
 
 
-def closed_generators(labelled, seed: int, sizes: dict) -> dict[str, GenerativeAugmenter]:
-    """The closed regime's augmenters, all trained on the labelled subset alone."""
+def train_cvae(images, labels, seed: int, steps: int) -> CVAE:
+    """The board's (C)VAE recipe (lesson 6.1.1 trains the same): ``labels=None`` = unconditional."""
+    num_classes = 0 if labels is None else 10
+    model = CVAE(
+        CVAEConfig(latent_dim=16, base_channels=16, hidden_dim=128, num_classes=num_classes)
+    )
+    fit_vae(model, images, labels, steps=steps, lr=2e-3, warmup_steps=steps // 5, seed=seed)
+    return model.eval()
+
+
+def closed_generators(
+    labelled, seed: int, sizes: dict, names: tuple[str, ...] = CLOSED
+) -> dict[str, GenerativeAugmenter]:
+    """The closed regime's augmenters named in ``names``, all trained on the labelled subset alone.
+
+    Only the models those augmenters need are trained (the long-tailed set uses two).
+    """
     images, labels = labelled.images, labelled.labels
-    G, _ = train_limited_data_gan(
-        images, labels, method="diffaugment", steps=sizes["gan_steps"],
-        base_channels=sizes["gan_channels"], seed=seed,
-    )  # fmt: skip
-    cvae = CVAE(CVAEConfig(latent_dim=16, base_channels=16, hidden_dim=128, num_classes=10))
-    fit_vae(
-        cvae,
-        images,
-        labels,
-        steps=sizes["cvae_steps"],
-        lr=2e-3,
-        warmup_steps=sizes["cvae_steps"] // 5,
-        seed=seed,
-    )
-    key = f"board-{len(labelled)}-s{seed}"
-    ddpm = pretrained_digits_ddpm(
-        replace(sizes["ddpm"], seed=seed),
-        train_images=images,
-        train_labels=labels,
-        name=f"{key}-ddpm",
-    )
-    noisy = train_noisy_classifier(
-        images, labels, ddpm.schedule, steps=sizes["noisy_steps"], seed=seed
-    )
-    ldm = pretrained_digits_ldm(
-        replace(sizes["ldm"], seed=seed), train_images=images, train_labels=labels
-    )
     steps = sizes["sample_steps"]
-    return {
-        "dcgan": DCGANAugmenter(G),
-        "cvae": CVAEAugmenter(cvae),
-        "cvae-interpolation": InterpolationAugmenter(cvae),
-        "ddpm-cfg": GuidedDiffusionAugmenter(ddpm.model, ddpm.schedule, guidance=1.5, num_steps=steps),
-        "ddpm-sdedit": SDEditAugmenter(ddpm.model, ddpm.schedule, strength=0.5, guidance=1.5, num_steps=steps),
-        "ddpm-cg": ClassifierGuidedAugmenter(ddpm.model, ddpm.schedule, noisy, scale=2.0, num_steps=steps),
-        "ldm": LatentDiffusionAugmenter(ldm.ldm, guidance=1.5, num_steps=steps),
-    }  # fmt: skip
+    chosen: dict[str, GenerativeAugmenter] = {}
+    if "dcgan" in names:
+        G, _ = train_limited_data_gan(
+            images, labels, method="diffaugment", steps=sizes["gan_steps"],
+            base_channels=sizes["gan_channels"], seed=seed,
+        )  # fmt: skip
+        chosen["dcgan"] = DCGANAugmenter(G)
+    if {"cvae", "cvae-interpolation"} & set(names):
+        cvae = train_cvae(images, labels, seed, sizes["cvae_steps"])
+        chosen["cvae"] = CVAEAugmenter(cvae)
+        chosen["cvae-interpolation"] = InterpolationAugmenter(cvae)
+    if {"ddpm-cfg", "ddpm-sdedit", "ddpm-cg"} & set(names):
+        ddpm = pretrained_digits_ddpm(
+            replace(sizes["ddpm"], seed=seed),
+            train_images=images,
+            train_labels=labels,
+            name=f"board-{len(labelled)}-s{seed}-ddpm",
+        )
+        chosen["ddpm-cfg"] = GuidedDiffusionAugmenter(
+            ddpm.model, ddpm.schedule, guidance=1.5, num_steps=steps
+        )
+        chosen["ddpm-sdedit"] = SDEditAugmenter(
+            ddpm.model, ddpm.schedule, strength=0.5, guidance=1.5, num_steps=steps
+        )
+        if "ddpm-cg" in names:
+            noisy = train_noisy_classifier(
+                images, labels, ddpm.schedule, steps=sizes["noisy_steps"], seed=seed
+            )
+            chosen["ddpm-cg"] = ClassifierGuidedAugmenter(
+                ddpm.model, ddpm.schedule, noisy, scale=2.0, num_steps=steps
+            )
+    if "ldm" in names:
+        ldm = pretrained_digits_ldm(
+            replace(sizes["ldm"], seed=seed), train_images=images, train_labels=labels
+        )
+        chosen["ldm"] = LatentDiffusionAugmenter(ldm.ldm, guidance=1.5, num_steps=steps)
+    return {name: chosen[name] for name in names}  # fmt: skip
 
 
 def open_ddpm(pool_images: torch.Tensor, seed: int, sizes: dict):
@@ -376,12 +395,13 @@ class Runner:
         todo = [
             k
             for k in self.sizes["labels_open"]
-            if not self.complete("open", k, OPEN[:2], seed)
+            if not self.complete("open", k, OPEN[:3], seed)
             or not self.board.has("open", k, "pseudo-label", False, seed)
         ]
         if not todo or self.out_of_time():
             return
         ddpm = open_ddpm(self.train.images, seed, self.sizes)
+        vae = train_cvae(self.train.images, None, seed, self.sizes["open_vae_steps"])
         steps = self.sizes["sample_steps"]
         for k in todo:
             if self.out_of_time():
@@ -404,6 +424,8 @@ class Runner:
                 "open-cg": ClassifierGuidedAugmenter(
                     ddpm.model, ddpm.schedule, noisy, scale=2.0, num_steps=steps
                 ),
+                # same-class latent interpolation through a VAE that saw every digit unlabelled
+                "open-vae": InterpolationAugmenter(vae),
             }
             self.generative_arms("open", k, seed, labelled, augmenters, baseline_model)
             with torch.no_grad():  # the control: the same pool, labelled by the baseline
@@ -425,8 +447,7 @@ class Runner:
         baseline_model = train_classifier(
             labelled.images, labelled.labels, seed=seed, recipe=self.recipe
         )
-        generators = closed_generators(labelled, seed, self.sizes)
-        chosen = {name: generators[name] for name in methods}
+        chosen = closed_generators(labelled, seed, self.sizes, methods)
         self.generative_arms("longtail", counts, seed, labelled, chosen, baseline_model)
 
 
@@ -502,6 +523,9 @@ def report(out: Path) -> None:
 
     board = json.loads((out / "scoreboard.json").read_text())
     rows = summarise(board)
+    # the paired summary travels with the cells, so lessons and pages read it from the JSON
+    board["summary"] = rows
+    (out / "scoreboard.json").write_text(json.dumps(board, indent=1))
     generators = board["generators"]
     lines = [
         f"# Augmentation scoreboard ({board['profile']} profile)",

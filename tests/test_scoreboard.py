@@ -30,7 +30,7 @@ def test_every_kind_of_cell_is_stored(board):
         assert ("baseline", name, False) in methods
     for name in scoreboard.CLOSED:
         assert {("closed", name, False), ("closed", name, True)} <= methods
-    for name in ("open-sdedit", "open-cg"):
+    for name in ("open-sdedit", "open-cg", "open-vae"):
         assert {("open", name, False), ("open", name, True)} <= methods
     assert ("open", "pseudo-label", False) in methods
     assert all(0 <= c["accuracy"] <= 1 and len(c["per_class"]) == 10 for c in data["cells"])
@@ -65,3 +65,18 @@ def test_summary_pairs_each_cell_with_its_own_baseline(board):
         assert row["gain"] == pytest.approx(expected / len(members))
     assert (board / "scoreboard.md").read_text().count("\n|") > len(rows)
     assert (board / "scoreboard.png").stat().st_size > 10_000
+
+
+def test_the_summary_is_stored_in_the_json(board):
+    data = json.loads((board / "scoreboard.json").read_text())
+    # compared as JSON text: a one-seed interval is NaN, and NaN != NaN
+    assert json.dumps(data["summary"]) == json.dumps(scoreboard.summarise(data))
+
+
+def test_closed_generators_trains_only_what_is_asked():
+    from genaug.data import digits
+    from genaug.tasks.classification import labelled_split
+
+    labelled, _ = labelled_split(digits("train"), 2, seed=0)
+    chosen = scoreboard.closed_generators(labelled, 0, scoreboard.PROFILES["smoke"], ("cvae",))
+    assert list(chosen) == ["cvae"]
