@@ -6,6 +6,10 @@ Usage:
     python benchmarks/scoreboard.py --profile cpu --minutes 60    # stop cleanly after an hour
     python benchmarks/scoreboard.py --profile smoke --out /tmp/b  # the test's tiny board
     python benchmarks/scoreboard.py --profile cpu --report-only   # tables and figure only
+    # two processes, one thread each, then merge (a 2-core machine runs small models faster so)
+    OMP_NUM_THREADS=1 python benchmarks/scoreboard.py --seeds 0 2 4 --out /tmp/a &
+    OMP_NUM_THREADS=1 python benchmarks/scoreboard.py --seeds 1 3 --out /tmp/b; wait
+    python benchmarks/scoreboard.py --merge /tmp/a/scoreboard.json /tmp/b/scoreboard.json
 
 The protocol (DESIGN.md, "Experiments"; :mod:`genaug.tasks.classification`):
 
@@ -455,17 +459,42 @@ def run(args: argparse.Namespace) -> None:
     """Complete the board (or as much as ``--minutes`` allows), storing every cell."""
     runner = Runner(args)
     started = time.perf_counter()
-    for seed in runner.sizes["seeds"]:
-        runner.baselines(seed)
-        runner.closed(seed)
-        runner.open(seed)
-        runner.longtail(seed)
+    seeds = getattr(args, "seeds", None) or runner.sizes["seeds"]
+    # group by group over all seeds, cheapest first: an interrupted board has whole groups
+    for group in (runner.baselines, runner.open, runner.closed, runner.longtail):
+        for seed in seeds:
+            group(seed)
     board = runner.board
     board.data["seconds"] = board.data.get("seconds", 0.0) + time.perf_counter() - started
     board.data["sizes"] = {
         key: asdict(value) if hasattr(value, "__dataclass_fields__") else value
         for key, value in runner.sizes.items()
     }
+    board.save()
+
+
+def merge(out: Path, others: list[Path]) -> None:
+    """Merge the cells and generator rows of boards run in parallel (``--out`` per process).
+
+    Cells already in ``out`` are kept; ``seconds`` adds up the processes' run times.
+    """
+    board = Board(out / "scoreboard.json", json.loads(others[0].read_text())["profile"])
+    for path in others:
+        other = json.loads(path.read_text())
+        if other["profile"] != board.data["profile"]:
+            raise ValueError(f"{path} is a {other['profile']} board, not {board.data['profile']}")
+        for cell in other["cells"]:
+            if not board.has(
+                cell["regime"], cell["labels"], cell["method"], cell["filter"], cell["seed"]
+            ):
+                board.data["cells"].append(cell)
+                board.done.add(Board._key(cell))
+        for row in other["generators"]:
+            if Board._gkey(row) not in board.generator_done:
+                board.data["generators"].append(row)
+                board.generator_done.add(Board._gkey(row))
+        board.data["seconds"] = board.data.get("seconds", 0.0) + other.get("seconds", 0.0)
+        board.data.setdefault("sizes", other.get("sizes"))
     board.save()
 
 
@@ -605,9 +634,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--minutes", type=float, default=None, help="stop cleanly after this long")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=None, help="run only these of the profile's seeds"
+    )
+    parser.add_argument(
+        "--merge", type=Path, nargs="+", default=None,
+        help="merge these scoreboard.json files (parallel runs) into --out, then report",
+    )  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("GENAUG_PROFILE", args.profile)
-    if not args.report_only:
+    if args.merge:
+        args.out.mkdir(parents=True, exist_ok=True)
+        merge(args.out, args.merge)
+    elif not args.report_only:
         run(args)
     report(args.out)
 

@@ -80,3 +80,17 @@ def test_closed_generators_trains_only_what_is_asked():
     labelled, _ = labelled_split(digits("train"), 2, seed=0)
     chosen = scoreboard.closed_generators(labelled, 0, scoreboard.PROFILES["smoke"], ("cvae",))
     assert list(chosen) == ["cvae"]
+
+
+def test_parallel_boards_merge_into_one(board, tmp_path):
+    data = json.loads((board / "scoreboard.json").read_text())
+    half = len(data["cells"]) // 2
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps({**data, "cells": data["cells"][:half], "seconds": 1.0}))
+    second.write_text(json.dumps({**data, "cells": data["cells"][half - 1 :], "seconds": 2.0}))
+    out = tmp_path / "merged"
+    out.mkdir()
+    scoreboard.merge(out, [first, second])
+    merged = json.loads((out / "scoreboard.json").read_text())
+    assert merged["cells"] == data["cells"]  # the overlapping cell is kept once
+    assert merged["seconds"] == 3.0
