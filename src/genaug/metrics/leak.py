@@ -4,7 +4,7 @@ A generator whose discriminator saw augmented real images but clean fakes learns
 *produce* the augmentation (Zhao et al., "Differentiable Augmentation for
 Data-Efficient GAN Training", NeurIPS 2020; Karras et al., "Training Generative
 Adversarial Networks with Limited Data", NeurIPS 2020, Sec. 2). We measure it with a
-small detector: a :class:`~genaug.nn.ConvClassifier` trained to tell clean images from
+small detector: a :class:`~genaug.nn.classifier.ConvClassifier` trained to tell clean images from
 the same images after the augmentation; the share of a generator's samples it flags
 as "augmented" is the leak. Taught in lessons 2.2
 (``lessons/ch02_concepts/02_augmentation_meets_generation.ipynb``) and 3.1.
@@ -29,7 +29,7 @@ class AugmentationDetector:
     """A trained clean-versus-augmented classifier (class 1 = augmented).
 
     Attributes:
-        model: the :class:`~genaug.nn.ConvClassifier` (eval mode).
+        model: the :class:`~genaug.nn.classifier.ConvClassifier` (eval mode).
     """
 
     def __init__(self, model: ConvClassifier) -> None:
@@ -70,7 +70,7 @@ def train_augmentation_detector(
         images: ``(N, C, H, W)`` clean images, in the value range ``augment`` acts on
             (for a GAN's augmentation, the generator's [-1, 1]).
         augment: a callable ``augment(images, generator=...)`` returning augmented images
-            of the same shape, e.g. :class:`genaug.gan.DiffAugment`.
+            of the same shape, e.g. :class:`genaug.gan.diffaugment.DiffAugment`.
         steps: optimiser steps (>= 1).
         batch_size: clean images per step (>= 1); the step sees twice as many.
         lr: Adam learning rate.
