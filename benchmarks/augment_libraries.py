@@ -428,8 +428,8 @@ def markdown(result: dict) -> str:
         "Albumentations, Augmentor and imgaug augment one uint8 image per call; Kornia and genaug "
         "a float32 batch per call with per-image parameters; torchvision v2 both ways (its "
         "whole-batch row draws one set of parameters for the batch, a different augmentation). "
-        "The machine is shared with other jobs, so absolute rates vary between runs; the rounds "
-        "are interleaved so that the ratios compare libraries under the same load.",
+        "Absolute rates vary between runs (the load, the machine, the image count); the rounds "
+        "are interleaved so that the ratios compare libraries under the same conditions.",
         "",
     ]
     return "\n".join(lines)
