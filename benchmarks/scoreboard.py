@@ -7,8 +7,8 @@ Usage:
     python benchmarks/scoreboard.py --profile smoke --out /tmp/b  # the test's tiny board
     python benchmarks/scoreboard.py --profile cpu --report-only   # tables and figure only
     # two processes, one thread each, then merge (a 2-core machine runs small models faster so)
-    OMP_NUM_THREADS=1 python benchmarks/scoreboard.py --seeds 0 2 4 --out /tmp/a &
-    OMP_NUM_THREADS=1 python benchmarks/scoreboard.py --seeds 1 3 --out /tmp/b; wait
+    OMP_NUM_THREADS=1 python benchmarks/scoreboard.py --groups baselines open --out /tmp/a &
+    OMP_NUM_THREADS=1 python benchmarks/scoreboard.py --groups closed longtail --out /tmp/b; wait
     python benchmarks/scoreboard.py --merge /tmp/a/scoreboard.json /tmp/b/scoreboard.json
 
 The protocol (DESIGN.md, "Experiments"; :mod:`genaug.tasks.classification`):
@@ -83,6 +83,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINES = ("none", "same-total", "classical", "randaugment", "trivialaugment", "mixup", "cutmix")
 CLOSED = ("dcgan", "cvae", "cvae-interpolation", "ddpm-cfg", "ddpm-sdedit", "ddpm-cg", "ldm")
 OPEN = ("open-sdedit", "open-cg", "open-vae", "pseudo-label")
+GROUPS = ("baselines", "open", "closed", "longtail")  # the run order: cheapest first
 
 PROFILES = {
     "smoke": dict(
@@ -461,9 +462,11 @@ def run(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     seeds = getattr(args, "seeds", None) or runner.sizes["seeds"]
     # group by group over all seeds, cheapest first: an interrupted board has whole groups
-    for group in (runner.baselines, runner.open, runner.closed, runner.longtail):
-        for seed in seeds:
-            group(seed)
+    groups = getattr(args, "groups", None) or GROUPS
+    for name in GROUPS:  # always in this order
+        if name in groups:
+            for seed in seeds:
+                getattr(runner, name)(seed)
     board = runner.board
     board.data["seconds"] = board.data.get("seconds", 0.0) + time.perf_counter() - started
     board.data["sizes"] = {
@@ -636,6 +639,9 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=None, help="run only these of the profile's seeds"
+    )
+    parser.add_argument(
+        "--groups", nargs="+", choices=GROUPS, default=None, help="run only these groups of cells"
     )
     parser.add_argument(
         "--merge", type=Path, nargs="+", default=None,
