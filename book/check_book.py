@@ -32,6 +32,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the build without logging every request (problems are reported per page)."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+        """Drop the request log."""
+
+
 SKIP_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 RAW_TEX = re.compile(
     r"\$[^$\n]{0,200}\\[a-zA-Z]{2,}|\\(frac|sqrt|mathbb|mathcal|sum|int|alpha|beta|epsilon|"
@@ -163,7 +171,7 @@ def main(argv: list[str]) -> int:
             "the static checks (raw TeX, figures, links) ran."
         )
     else:
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+        handler = functools.partial(_QuietHandler, directory=str(root))
         handler.log_message = lambda *args: None  # type: ignore[method-assign]
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
