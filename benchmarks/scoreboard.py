@@ -546,6 +546,19 @@ def summarise(board: dict) -> list[dict]:
     return rows
 
 
+def _budget_line(sizes: dict) -> str:
+    """Which label budgets each regime ran at (the closed regime may run at fewer)."""
+    if not sizes:
+        return "Label budgets: not recorded."
+    line = (
+        f"Labels per class: baselines and the open regime at {sizes['labels_open']}; "
+        f"the closed regime at {sizes['labels_closed']}"
+    )
+    if set(sizes["labels_closed"]) != set(sizes["labels_open"]):
+        line += " only (training every closed generator per seed and label count costs the most)"
+    return line + f"; the long-tailed set at {sizes['longtail']}; {len(sizes['seeds'])} seeds."
+
+
 def report(out: Path) -> None:
     """Write scoreboard.md and scoreboard.png from scoreboard.json."""
     import matplotlib
@@ -565,6 +578,8 @@ def report(out: Path) -> None:
         f"Total compute recorded: {board.get('seconds', 0) / 60:.1f} minutes. Gains are paired "
         "differences in test accuracy against no augmentation (same subset, seed, real batches), "
         "with a 95% Student-t interval and the seeds won.",
+        "",
+        _budget_line(board.get("sizes", {})),
         "",
         "| regime | labels/class | method | filter | accuracy | gain | 95% interval | won | equivalent labels |",
         "|---|---|---|---|---:|---:|---|---|---:|",
